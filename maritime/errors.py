@@ -1,0 +1,35 @@
+"""Exceptions raised by maritime.
+
+Every error derives from :class:`MaritimeError` so callers can catch one type. Messages name the bad
+value (file, coordinate, option) and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class MaritimeError(Exception):
+    """Base class of every error raised on purpose by maritime."""
+
+
+class CoordinateError(MaritimeError, ValueError):
+    """A position could not be parsed, or is outside [-90, 90] x [-180, 180]."""
+
+
+class IngestError(MaritimeError):
+    """A file could not be ingested (corrupt, encrypted, empty, unsupported)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexStoreError(MaritimeError):
+    """The index folder is missing, locked or not a maritime index."""
+
+
+class ConfigError(MaritimeError):
+    """A setting (environment variable or argument) has an invalid value."""
+
+
+__all__ = ["ConfigError", "CoordinateError", "IndexStoreError", "IngestError", "MaritimeError"]
