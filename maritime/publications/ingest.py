@@ -1,0 +1,298 @@
+"""Ingest publications into the document store: convert, split, enrich, write, then embed.
+
+Each file is written in one transaction, so an interrupted ingest leaves every file either as it was
+or fully replaced. A file whose bytes have not changed is not touched. A bad file is skipped with its
+reason and the batch goes on. BM25 search works as soon as a file is written; embeddings follow in
+batches, only for passages that do not have one from the current model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from haystack.dataclasses import Document
+
+from maritime import meta as M
+from maritime.embedding import Embedder
+from maritime.errors import IngestError
+from maritime.geo.coordinates import find_positions
+from maritime.llm.tokenization import TokenCounter
+from maritime.publications.convert import SUPPORTED_SUFFIXES, ConvertedDocument, convert
+from maritime.publications.language import UNDETERMINED, detect_language
+from maritime.publications.splitter import DEFAULT_MAX_TOKENS, split_blocks
+from maritime.store.sqlite_store import FileRecord, SQLiteDocumentStore
+
+logger = logging.getLogger(__name__)
+
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a long run, for a progress bar or a log line."""
+
+    stage: str  # "file", "embed"
+    current: int
+    total: int
+    path: str = ""
+    pages: int = 0
+    passages: int = 0
+    status: str = ""  # "ingested", "unchanged", "skipped", "" (in progress)
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. Every input file appears in exactly one of the three lists."""
+
+    #: (source, pages, passages) of each file written.
+    ingested: list[tuple[str, int | None, int]] = field(default_factory=list)
+    #: source of each file that was already indexed with the same content.
+    unchanged: list[str] = field(default_factory=list)
+    #: (path, reason) of each file that could not be ingested.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: (source, page, reason) of pages that gave no text in files that were ingested.
+    skipped_pages: list[tuple[str, int, str]] = field(default_factory=list)
+    #: Passages embedded during this run.
+    embedded: int = 0
+    #: Chart datasets: (cell, features) ingested, and cells unchanged (filled by the chart ingest).
+    charts_ingested: list[tuple[str, int]] = field(default_factory=list)
+    charts_unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def passages(self) -> int:
+        return sum(n for _, _, n in self.ingested)
+
+    def merge(self, other: IngestReport) -> None:
+        self.ingested += other.ingested
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+        self.skipped_pages += other.skipped_pages
+        self.embedded += other.embedded
+        self.charts_ingested += other.charts_ingested
+        self.charts_unchanged += other.charts_unchanged
+
+    def summary(self) -> str:
+        """One-paragraph human summary."""
+        parts = [
+            f"{len(self.ingested)} file(s) ingested ({self.passages} passages)",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.skipped)} skipped",
+        ]
+        if self.charts_ingested or self.charts_unchanged:
+            parts.append(
+                f"{len(self.charts_ingested)} chart dataset(s) ingested, {len(self.charts_unchanged)} unchanged"
+            )
+        if self.embedded:
+            parts.append(f"{self.embedded} passages embedded")
+        lines = [", ".join(parts) + "."]
+        lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
+        lines += [f"  {source} page {page} skipped: {reason}" for source, page, reason in self.skipped_pages]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "ingested": [{"source": s, "pages": p, "passages": n} for s, p, n in self.ingested],
+            "unchanged": list(self.unchanged),
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "skipped_pages": [{"source": s, "page": p, "reason": r} for s, p, r in self.skipped_pages],
+            "embedded": self.embedded,
+            "charts_ingested": [{"cell": c, "features": n} for c, n in self.charts_ingested],
+            "charts_unchanged": list(self.charts_unchanged),
+        }
+
+
+def discover(
+    paths: Iterable[Path], *, accept: Callable[[Path], bool] | None = None
+) -> list[tuple[Path, str]]:
+    """Files to ingest under ``paths`` with their source names.
+
+    A file given directly is named by its file name; a file found in a given folder by its path
+    relative to that folder. Hidden files and folders are ignored. ``accept`` widens what is kept
+    (by default the supported publication types).
+    """
+    keep = accept or (lambda p: p.suffix.lower() in SUPPORTED_SUFFIXES)
+    found: list[tuple[Path, str]] = []
+    for root in paths:
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    file = Path(dirpath) / name
+                    if not name.startswith(".") and keep(file):
+                        found.append((file, file.relative_to(root).as_posix()))
+        else:
+            found.append((root, root.name))
+    return found
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _doc_type(source: str, title: str) -> str:
+    text = f"{source} {title}".lower()
+    for needle, kind in (
+        ("avis", "notice"),
+        ("notice", "notice"),
+        ("arrete", "regulation"),
+        ("arrêté", "regulation"),
+        ("regulation", "regulation"),
+        ("instructions nautiques", "sailing_directions"),
+        ("instructions_nautiques", "sailing_directions"),
+        ("sailing", "sailing_directions"),
+        ("pilot", "sailing_directions"),
+        ("light", "light_list"),
+        ("feux", "light_list"),
+        ("manual", "manual"),
+        ("manuel", "manual"),
+    ):
+        if needle in text:
+            return kind
+    return "other"
+
+
+class PublicationIngester:
+    """Writes publications into a :class:`SQLiteDocumentStore`."""
+
+    def __init__(
+        self,
+        store: SQLiteDocumentStore,
+        *,
+        counter: TokenCounter | None = None,
+        embedder: Embedder | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        ocr: bool | None = None,
+    ) -> None:
+        self.store = store
+        self.counter = counter or TokenCounter()
+        self.embedder = embedder
+        self.max_tokens = max_tokens
+        self.ocr = ocr
+
+    def documents_for(self, converted: ConvertedDocument, source: str, sha256: str) -> list[Document]:
+        """The passages of a converted file as Haystack Documents, with every meta key set."""
+        passages = split_blocks(converted.blocks, self.counter.count, max_tokens=self.max_tokens)
+        doc_language = detect_language(" ".join(b.text for b in converted.blocks[:200]))
+        doc_type = _doc_type(source, converted.title)
+        documents = []
+        for index, passage in enumerate(passages):
+            language = detect_language(passage.text, default=doc_language)
+            positions = [
+                [round(m.position.lat, 7), round(m.position.lon, 7)] for m in find_positions(passage.text)
+            ]
+            meta = {
+                M.SOURCE: source,
+                M.SOURCE_PATH: str(converted.path.resolve()),
+                M.TITLE: converted.title,
+                M.PAGE: passage.page,
+                M.SECTION: passage.section,
+                M.HEADING: passage.heading,
+                M.BBOX: list(passage.bbox) if passage.bbox else None,
+                M.LANGUAGE: language if language != UNDETERMINED else doc_language,
+                M.POSITIONS: positions,
+                M.DOC_TYPE: doc_type,
+                M.FILE_SHA256: sha256,
+                M.PASSAGE_INDEX: index,
+                M.N_TOKENS: passage.n_tokens,
+                M.EXTRACTION: passage.extraction,
+            }
+            doc_id = hashlib.sha256(f"{meta[M.SOURCE_PATH]}\x00{sha256}\x00{index}".encode()).hexdigest()
+            documents.append(Document(id=doc_id, content=passage.text, meta=meta))
+        return documents
+
+    def ingest(
+        self, paths: Iterable[Path], *, progress: ProgressCallback | None = None, embed: bool = True
+    ) -> IngestReport:
+        """Ingest every publication under ``paths``; see the module docstring for the guarantees."""
+        report = IngestReport()
+        files = discover(paths)
+        for i, (path, source) in enumerate(files, start=1):
+            self._ingest_one(path, source, report)
+            if progress:
+                status, pages, passages = self._last_status(report, source, path)
+                progress(ProgressEvent("file", i, len(files), source, pages, passages, status))
+        if embed and self.embedder is not None:
+            report.embedded = self.embed_pending(progress=progress)
+        return report
+
+    @staticmethod
+    def _last_status(report: IngestReport, source: str, path: Path) -> tuple[str, int, int]:
+        if report.ingested and report.ingested[-1][0] == source:
+            return "ingested", report.ingested[-1][1] or 0, report.ingested[-1][2]
+        if report.unchanged and report.unchanged[-1] == source:
+            return "unchanged", 0, 0
+        return "skipped", 0, 0
+
+    def _ingest_one(self, path: Path, source: str, report: IngestReport) -> None:
+        try:
+            sha = sha256_file(path)
+            size = path.stat().st_size
+        except FileNotFoundError:
+            report.skipped.append((str(path), "file disappeared before it could be read"))
+            return
+        except OSError as exc:
+            report.skipped.append((str(path), f"cannot read file: {exc.strerror}"))
+            return
+        abs_path = str(path.resolve())
+        previous = self.store.file_record(abs_path)
+        if previous is not None and previous.sha256 == sha and previous.source == source:
+            report.unchanged.append(source)
+            return
+        try:
+            converted = convert(path, ocr=self.ocr)
+            if sha256_file(path) != sha:
+                raise IngestError(str(path), "file changed while it was being read; ingest it again")
+        except IngestError as exc:
+            logger.warning("skipped %s: %s", path, exc.reason)
+            report.skipped.append((str(path), exc.reason))
+            return
+        except FileNotFoundError:
+            report.skipped.append((str(path), "file disappeared while it was being read"))
+            return
+        documents = self.documents_for(converted, source, sha)
+        record = FileRecord(
+            path=abs_path,
+            source=source,
+            sha256=sha,
+            size=size,
+            n_pages=converted.n_pages,
+            n_passages=len(documents),
+            skipped_pages=tuple(converted.skipped_pages),
+            ingested_at="",
+        )
+        self.store.replace_file(record, documents)
+        report.ingested.append((source, converted.n_pages, len(documents)))
+        report.skipped_pages += [(source, page, reason) for page, reason in converted.skipped_pages]
+
+    def embed_pending(
+        self, *, progress: ProgressCallback | None = None, batch_size: int = EMBED_BATCH
+    ) -> int:
+        """Embed, in batches, every passage that has no embedding from the current model."""
+        if self.embedder is None:
+            return 0
+        model = self.embedder.name
+        total = self.store.count_missing_embeddings(model)
+        done = 0
+        while True:
+            pending = self.store.missing_embeddings(model, batch_size)
+            if not pending:
+                break
+            vectors = self.embedder.embed_passages([text for _, text in pending])
+            self.store.set_embeddings(model, [(rowid, vectors[i]) for i, (rowid, _) in enumerate(pending)])
+            done += len(pending)
+            if progress:
+                progress(ProgressEvent("embed", done, total, message=model))
+        return done

@@ -1,0 +1,654 @@
+"""An embedded Haystack DocumentStore on SQLite: FTS5 for BM25, an R*Tree for geotags, vectors as blobs.
+
+One file, crash-safe (WAL journal, one transaction per write), incremental. It implements Haystack's
+``DocumentStore`` protocol (``count_documents``, ``filter_documents`` with Haystack filter syntax,
+``write_documents`` with a duplicate policy, ``delete_documents``, ``to_dict``/``from_dict``) so a
+pipeline can swap it for OpenSearch, Elasticsearch or pgvector, and adds what the retrievers need:
+:meth:`bm25_retrieval`, :meth:`embedding_retrieval`, geographic filtering and ingest bookkeeping.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from haystack import default_from_dict, default_to_dict
+from haystack.dataclasses import ByteStream, Document, SparseEmbedding
+from haystack.document_stores.errors import DuplicateDocumentError
+from haystack.document_stores.types import DuplicatePolicy
+from haystack.utils.filters import document_matches_filter
+
+from maritime import meta as M
+from maritime.errors import IndexStoreError
+from maritime.geo.coordinates import Position
+from maritime.geo.geodesy import bbox_around, distances_nm
+from maritime.publications.language import UNDETERMINED, detect_language
+from maritime.store.analysis import fts_quote, index_terms, query_term_alternatives
+from maritime.store.glossary import Glossary
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+#: Meta key naming the model of a document's embedding when it is written with one.
+EMBEDDING_MODEL_KEY = "embedding_model"
+#: Model name recorded for embeddings written by other components without that key.
+EXTERNAL_MODEL = "external"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    content TEXT,
+    meta TEXT NOT NULL DEFAULT '{}',
+    source_path TEXT,
+    language TEXT,
+    blob BLOB,
+    blob_mime TEXT,
+    blob_meta TEXT,
+    sparse TEXT,
+    embedding BLOB,
+    embedding_dtype TEXT,
+    embedding_model TEXT
+);
+CREATE INDEX IF NOT EXISTS documents_source_path ON documents(source_path);
+CREATE INDEX IF NOT EXISTS documents_embedding_model ON documents(embedding_model);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS geotags USING rtree(id, min_lat, max_lat, min_lon, max_lon, +doc_rowid INTEGER);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    n_pages INTEGER,
+    n_passages INTEGER NOT NULL,
+    skipped_pages TEXT NOT NULL DEFAULT '[]',
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class GeoFilter:
+    """Keep passages with a geotag inside a box or within ``radius_nm`` of ``center``.
+
+    Give either ``bbox`` = (min_lat, min_lon, max_lat, max_lon) or ``center`` and ``radius_nm``.
+    Distances are geodesic (WGS84), nautical miles of 1852 m.
+    """
+
+    bbox: tuple[float, float, float, float] | None = None
+    center: Position | None = None
+    radius_nm: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.bbox is None and (self.center is None or self.radius_nm is None):
+            raise ValueError("GeoFilter needs a bbox, or a center and a radius_nm")
+        if self.radius_nm is not None and not (self.radius_nm > 0 and math.isfinite(self.radius_nm)):
+            raise ValueError(f"radius_nm must be a positive number, got {self.radius_nm!r}")
+        if self.bbox is not None:
+            min_lat, min_lon, max_lat, max_lon = self.bbox
+            if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= max_lon <= 180):
+                raise ValueError(
+                    f"bbox must be (min_lat, min_lon, max_lat, max_lon) within [-90, 90] x [-180, 180], "
+                    f"got {self.bbox!r}"
+                )
+
+    def search_box(self) -> tuple[float, float, float, float]:
+        """A box that contains every point the filter keeps."""
+        if self.bbox is not None:
+            return self.bbox
+        assert self.center is not None and self.radius_nm is not None
+        return bbox_around(self.center, self.radius_nm)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the store remembers of an ingested file."""
+
+    path: str
+    source: str
+    sha256: str
+    size: int
+    n_pages: int | None
+    n_passages: int
+    skipped_pages: tuple[tuple[int, str], ...]
+    ingested_at: str
+
+
+def _encode_embedding(values: Sequence[float] | np.ndarray) -> tuple[bytes, str]:
+    """float32 when that is exact (our embedders produce float32), float64 otherwise."""
+    arr64 = np.asarray(values, dtype=np.float64)
+    arr32 = arr64.astype(np.float32)
+    if np.array_equal(arr32.astype(np.float64), arr64):
+        return arr32.tobytes(), "f4"
+    return arr64.tobytes(), "f8"
+
+
+def _decode_embedding(data: bytes | None, dtype: str | None) -> list[float] | None:
+    if data is None:
+        return None
+    return np.frombuffer(data, dtype=np.float32 if dtype == "f4" else np.float64).tolist()
+
+
+class SQLiteDocumentStore:
+    """Haystack DocumentStore backed by one SQLite file.
+
+    Parameters
+    ----------
+    path:
+        The database file; created with its folder if missing. ``":memory:"`` for a throw-away store.
+    glossary:
+        Expand BM25 queries with the bilingual nautical glossary (French <-> English).
+
+    Examples
+    --------
+    >>> store = SQLiteDocumentStore(":memory:")
+    >>> store.write_documents([Document(content="Le feu du Portzic", meta={"language": "fr"})])
+    1
+    >>> [d.content for d in store.bm25_retrieval("feux", top_k=1)]
+    ['Le feu du Portzic']
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, glossary: bool = True) -> None:
+        self.path = str(path)
+        self.glossary = glossary
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._dense_cache: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+
+    # -- connection -------------------------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            with self._lock:
+                if self._conn is None:
+                    self._conn = self._connect()
+        return self._conn
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM info WHERE key='schema_version'").fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO info(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise IndexStoreError(
+                    f"{self.path}: index schema version {row[0]}, this maritime expects {SCHEMA_VERSION}; "
+                    "re-ingest into a new index folder"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise IndexStoreError(f"{self.path}: not a maritime index ({exc})") from exc
+        return conn
+
+    def close(self) -> None:
+        """Close the database connection (it reopens on next use)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute(
+                    "INSERT INTO info(key, value) VALUES('generation', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def generation(self) -> int:
+        """A number that changes with every committed write (from any process)."""
+        row = self.conn.execute("SELECT value FROM info WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- serialisation ----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise the store's settings (not its content)."""
+        return default_to_dict(self, path=self.path, glossary=self.glossary)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SQLiteDocumentStore:
+        """Rebuild a store from :meth:`to_dict`'s output."""
+        return default_from_dict(cls, data)
+
+    # -- DocumentStore protocol ---------------------------------------------------------------------
+
+    def count_documents(self) -> int:
+        """Number of documents in the store."""
+        return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
+        """Documents matching Haystack ``filters`` (all documents when None), in insertion order."""
+        docs = self._select_documents("", ())
+        if not filters:
+            return docs
+        if "operator" not in filters and "conditions" not in filters:
+            raise ValueError(
+                "Invalid filter syntax. See https://docs.haystack.deepset.ai/docs/metadata-filtering"
+            )
+        return [d for d in docs if document_matches_filter(filters, d)]
+
+    def write_documents(
+        self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE
+    ) -> int:
+        """Write ``documents``; returns how many were written.
+
+        ``DuplicatePolicy.NONE`` behaves as ``FAIL``: writing an id that exists raises
+        ``DuplicateDocumentError`` and writes nothing of the batch.
+        """
+        if not isinstance(documents, list) or not all(isinstance(d, Document) for d in documents):
+            raise ValueError("write_documents expects a list of haystack Document objects")
+        if policy == DuplicatePolicy.NONE:
+            policy = DuplicatePolicy.FAIL
+        with self.transaction() as conn:
+            return self._write(conn, documents, policy)
+
+    def delete_documents(self, document_ids: list[str]) -> None:
+        """Delete documents by id; unknown ids are ignored."""
+        if not document_ids:
+            return
+        with self.transaction() as conn:
+            self._delete_ids(conn, document_ids)
+
+    # -- writing internals --------------------------------------------------------------------------
+
+    def _write(self, conn: sqlite3.Connection, documents: list[Document], policy: DuplicatePolicy) -> int:
+        written = 0
+        seen: set[str] = set()
+        for doc in documents:
+            existing = conn.execute("SELECT rowid FROM documents WHERE id = ?", (doc.id,)).fetchone()
+            if existing is not None or doc.id in seen:
+                if policy == DuplicatePolicy.FAIL:
+                    raise DuplicateDocumentError(f"ID '{doc.id}' already exists in the document store")
+                if policy == DuplicatePolicy.SKIP:
+                    continue
+                self._delete_ids(conn, [doc.id])
+            seen.add(doc.id)
+            self._insert(conn, doc)
+            written += 1
+        return written
+
+    def _insert(self, conn: sqlite3.Connection, doc: Document) -> None:
+        meta = dict(doc.meta)
+        language = meta.get(M.LANGUAGE)
+        if not isinstance(language, str) or not language:
+            language = detect_language(doc.content or "")
+        emb_bytes, emb_dtype = (None, None)
+        if doc.embedding is not None:
+            emb_bytes, emb_dtype = _encode_embedding(doc.embedding)
+        blob = doc.blob
+        sparse = (
+            json.dumps({"indices": doc.sparse_embedding.indices, "values": doc.sparse_embedding.values})
+            if doc.sparse_embedding is not None
+            else None
+        )
+        cur = conn.execute(
+            "INSERT INTO documents(id, content, meta, source_path, language, blob, blob_mime, blob_meta, "
+            "sparse, embedding, embedding_dtype, embedding_model) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.id,
+                doc.content,
+                json.dumps(meta, ensure_ascii=False),
+                meta.get(M.SOURCE_PATH),
+                language,
+                blob.data if blob is not None else None,
+                blob.mime_type if blob is not None else None,
+                json.dumps(blob.meta) if blob is not None else None,
+                sparse,
+                emb_bytes,
+                emb_dtype,
+                (str(meta.get(EMBEDDING_MODEL_KEY) or EXTERNAL_MODEL)) if doc.embedding is not None else None,
+            ),
+        )
+        rowid = cur.lastrowid
+        # What BM25 sees: the passage, plus its heading and title so that a passage under "Goulet de
+        # Brest" is found by that name even when its own sentences do not repeat it.
+        searchable = " ".join(
+            str(part) for part in (meta.get(M.TITLE), meta.get(M.SECTION), doc.content) if part
+        )
+        conn.execute(
+            "INSERT INTO documents_fts(rowid, terms) VALUES (?, ?)",
+            (rowid, index_terms(searchable, language if language != UNDETERMINED else "en")),
+        )
+        for lat, lon in _positions(meta.get(M.POSITIONS)):
+            conn.execute(
+                "INSERT INTO geotags(min_lat, max_lat, min_lon, max_lon, doc_rowid) VALUES (?,?,?,?,?)",
+                (lat, lat, lon, lon, rowid),
+            )
+
+    def _delete_ids(self, conn: sqlite3.Connection, ids: Iterable[str]) -> None:
+        for doc_id in ids:
+            row = conn.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                continue
+            self._delete_rowid(conn, row[0])
+
+    @staticmethod
+    def _delete_rowid(conn: sqlite3.Connection, rowid: int) -> None:
+        conn.execute("DELETE FROM documents_fts WHERE rowid = ?", (rowid,))
+        conn.execute("DELETE FROM geotags WHERE doc_rowid = ?", (rowid,))
+        conn.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
+
+    # -- reading internals --------------------------------------------------------------------------
+
+    _COLUMNS = "rowid, id, content, meta, blob, blob_mime, blob_meta, sparse, embedding, embedding_dtype"
+
+    def _select_documents(self, where: str, params: Sequence[Any]) -> list[Document]:
+        rows = self.conn.execute(f"SELECT {self._COLUMNS} FROM documents {where} ORDER BY rowid", params)
+        return [self._row_to_document(r) for r in rows.fetchall()]
+
+    def _documents_by_rowid(self, rowids: Sequence[int]) -> dict[int, Document]:
+        out: dict[int, Document] = {}
+        for chunk_start in range(0, len(rowids), 500):
+            chunk = list(rowids[chunk_start : chunk_start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT {self._COLUMNS} FROM documents WHERE rowid IN ({marks})", chunk
+            ).fetchall():
+                out[r[0]] = self._row_to_document(r)
+        return out
+
+    @staticmethod
+    def _row_to_document(row: Sequence[Any]) -> Document:
+        _rowid, doc_id, content, meta, blob, blob_mime, blob_meta, sparse, emb, emb_dtype = row
+        sparse_embedding = None
+        if sparse:
+            data = json.loads(sparse)
+            sparse_embedding = SparseEmbedding(indices=data["indices"], values=data["values"])
+        return Document(
+            id=doc_id,
+            content=content,
+            meta=json.loads(meta),
+            blob=ByteStream(data=blob, mime_type=blob_mime, meta=json.loads(blob_meta) if blob_meta else {})
+            if blob is not None
+            else None,
+            sparse_embedding=sparse_embedding,
+            embedding=_decode_embedding(emb, emb_dtype),
+        )
+
+    def _geo_rowids(self, geo: GeoFilter) -> list[int]:
+        min_lat, min_lon, max_lat, max_lon = geo.search_box()
+        rows = self.conn.execute(
+            "SELECT doc_rowid, min_lat, min_lon FROM geotags "
+            "WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?",
+            (min_lat, max_lat, min_lon, max_lon),
+        ).fetchall()
+        if not rows:
+            return []
+        if geo.center is not None and geo.radius_nm is not None:
+            lats = np.array([r[1] for r in rows])
+            lons = np.array([r[2] for r in rows])
+            keep = distances_nm(geo.center, lats, lons) <= geo.radius_nm
+            rows = [r for r, k in zip(rows, keep, strict=True) if k]
+        return sorted({int(r[0]) for r in rows})
+
+    # -- retrieval ----------------------------------------------------------------------------------
+
+    def fts_query(self, query: str) -> str:
+        """The FTS5 MATCH expression for ``query``: every stem alternative and glossary translation."""
+        terms: list[str] = []
+        for alternatives in query_term_alternatives(query):
+            terms.extend(alternatives)
+        if self.glossary:
+            for expansion in Glossary.load().expand(query):
+                terms.extend(expansion.translation_stems)
+        unique = list(dict.fromkeys(t for t in terms if t))
+        return " OR ".join(fts_quote(t) for t in unique)
+
+    def bm25_retrieval(
+        self,
+        query: str,
+        *,
+        top_k: int = 10,
+        filters: dict[str, Any] | None = None,
+        geo: GeoFilter | None = None,
+        scale_score: bool = False,
+    ) -> list[Document]:
+        """BM25 over FTS5 with French/English stemming, accent folding, elision and glossary expansion.
+
+        Returns at most ``top_k`` documents, best first, each with ``score`` (higher is better; in
+        [0, 1] when ``scale_score``).
+        """
+        if top_k <= 0:
+            return []
+        expression = self.fts_query(query)
+        if not expression:
+            return []
+        geo_rowids: list[int] | None = self._geo_rowids(geo) if geo is not None else None
+        if geo_rowids is not None and not geo_rowids:
+            return []
+        results: list[Document] = []
+        fetch = top_k if not filters else top_k * 4
+        while True:
+            sql = "SELECT rowid, bm25(documents_fts) FROM documents_fts WHERE documents_fts MATCH ?"
+            params: list[Any] = [expression]
+            if geo_rowids is not None:
+                sql += f" AND rowid IN ({','.join(str(r) for r in geo_rowids)})"
+            sql += " ORDER BY rank LIMIT ?"
+            params.append(fetch)
+            with self._lock:
+                hits = self.conn.execute(sql, params).fetchall()
+            docs = self._documents_by_rowid([h[0] for h in hits])
+            results = []
+            for rowid, rank in hits:
+                doc = docs.get(rowid)
+                if doc is None or (filters and not document_matches_filter(filters, doc)):
+                    continue
+                score = -float(rank)
+                results.append(replace(doc, score=1 / (1 + math.exp(-score / 8)) if scale_score else score))
+                if len(results) == top_k:
+                    return results
+            if len(hits) < fetch:
+                return results
+            fetch *= 4
+
+    def _dense_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        gen = self.generation()
+        cached = self._dense_cache.get(model)
+        if cached is not None and cached[0] == gen:
+            return cached[1], cached[2]
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT rowid, embedding, embedding_dtype FROM documents "
+                "WHERE embedding IS NOT NULL AND embedding_model = ?",
+                (model,),
+            ).fetchall()
+        if not rows:
+            ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        else:
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            matrix = np.vstack(
+                [np.frombuffer(r[1], dtype=np.float32 if r[2] == "f4" else np.float64) for r in rows]
+            ).astype(np.float32)
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix /= np.where(norms == 0, 1, norms)
+        self._dense_cache[model] = (gen, ids, matrix)
+        return ids, matrix
+
+    def embedding_retrieval(
+        self,
+        query_embedding: Sequence[float] | np.ndarray,
+        *,
+        model: str,
+        top_k: int = 10,
+        filters: dict[str, Any] | None = None,
+        geo: GeoFilter | None = None,
+    ) -> list[Document]:
+        """Cosine-similarity search over the passages embedded by ``model``."""
+        if top_k <= 0:
+            return []
+        ids, matrix = self._dense_matrix(model)
+        if len(ids) == 0:
+            return []
+        q = np.asarray(query_embedding, dtype=np.float32)
+        if q.shape[0] != matrix.shape[1]:
+            raise IndexStoreError(
+                f"query embedding has {q.shape[0]} dimensions but passages embedded by {model!r} have "
+                f"{matrix.shape[1]}"
+            )
+        q = q / (np.linalg.norm(q) or 1.0)
+        scores = matrix @ q
+        if geo is not None:
+            allowed = np.isin(ids, np.array(self._geo_rowids(geo), dtype=np.int64))
+            scores = np.where(allowed, scores, -np.inf)
+        order = np.argsort(-scores, kind="stable")
+        results: list[Document] = []
+        batch = top_k if not filters else top_k * 4
+        start = 0
+        while start < len(order) and len(results) < top_k:
+            chosen = [int(i) for i in order[start : start + batch] if np.isfinite(scores[i])]
+            if not chosen:
+                break
+            docs = self._documents_by_rowid([int(ids[i]) for i in chosen])
+            for i in chosen:
+                doc = docs.get(int(ids[i]))
+                if doc is None or (filters and not document_matches_filter(filters, doc)):
+                    continue
+                results.append(replace(doc, score=float(scores[i])))
+                if len(results) == top_k:
+                    break
+            start += batch
+            batch *= 4
+        return results
+
+    # -- ingest bookkeeping -------------------------------------------------------------------------
+
+    def file_record(self, path: str) -> FileRecord | None:
+        """What was recorded when ``path`` (absolute) was last ingested, or None."""
+        row = self.conn.execute(
+            "SELECT path, source, sha256, size, n_pages, n_passages, skipped_pages, ingested_at FROM files "
+            "WHERE path = ?",
+            (path,),
+        ).fetchone()
+        return _file_record(row) if row else None
+
+    def files(self) -> list[FileRecord]:
+        """Every ingested file, by source name."""
+        rows = self.conn.execute(
+            "SELECT path, source, sha256, size, n_pages, n_passages, skipped_pages, ingested_at FROM files "
+            "ORDER BY source"
+        ).fetchall()
+        return [_file_record(r) for r in rows]
+
+    def replace_file(self, record: FileRecord, documents: list[Document]) -> None:
+        """Atomically replace every passage of ``record.path`` by ``documents`` and record the file.
+
+        Readers see either all the old passages or all the new ones, never a mix; an interruption
+        leaves the old ones.
+        """
+        with self.transaction() as conn:
+            for (rowid,) in conn.execute(
+                "SELECT rowid FROM documents WHERE source_path = ?", (record.path,)
+            ).fetchall():
+                self._delete_rowid(conn, rowid)
+            self._write(conn, documents, DuplicatePolicy.OVERWRITE)
+            conn.execute(
+                "INSERT OR REPLACE INTO files(path, source, sha256, size, n_pages, n_passages, skipped_pages) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    record.path,
+                    record.source,
+                    record.sha256,
+                    record.size,
+                    record.n_pages,
+                    record.n_passages,
+                    json.dumps(list(record.skipped_pages)),
+                ),
+            )
+
+    def remove_file(self, path: str) -> int:
+        """Remove a file and its passages; returns the number of passages removed."""
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT rowid FROM documents WHERE source_path = ?", (path,)).fetchall()
+            for (rowid,) in rows:
+                self._delete_rowid(conn, rowid)
+            conn.execute("DELETE FROM files WHERE path = ?", (path,))
+        return len(rows)
+
+    def missing_embeddings(self, model: str, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` (rowid, text) pairs of passages not yet embedded by ``model``."""
+        rows = self.conn.execute(
+            "SELECT rowid, content FROM documents WHERE content IS NOT NULL "
+            "AND (embedding_model IS NULL OR embedding_model != ?) ORDER BY rowid LIMIT ?",
+            (model, limit),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def count_missing_embeddings(self, model: str) -> int:
+        """How many passages are not yet embedded by ``model``."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM documents WHERE content IS NOT NULL "
+            "AND (embedding_model IS NULL OR embedding_model != ?)",
+            (model,),
+        ).fetchone()
+        return int(row[0])
+
+    def set_embeddings(self, model: str, items: Sequence[tuple[int, np.ndarray]]) -> None:
+        """Store embeddings computed by ``model`` for passages given by rowid (one transaction)."""
+        with self.transaction() as conn:
+            for rowid, vector in items:
+                data, dtype = _encode_embedding(vector)
+                conn.execute(
+                    "UPDATE documents SET embedding = ?, embedding_dtype = ?, embedding_model = ? "
+                    "WHERE rowid = ?",
+                    (data, dtype, model, rowid),
+                )
+
+    def embedding_models(self) -> dict[str, int]:
+        """Passages embedded per model name."""
+        rows = self.conn.execute(
+            "SELECT embedding_model, count(*) FROM documents WHERE embedding_model IS NOT NULL "
+            "GROUP BY embedding_model"
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+
+def _file_record(row: Sequence[Any]) -> FileRecord:
+    return FileRecord(
+        path=row[0],
+        source=row[1],
+        sha256=row[2],
+        size=int(row[3]),
+        n_pages=row[4],
+        n_passages=int(row[5]),
+        skipped_pages=tuple((int(p), str(r)) for p, r in json.loads(row[6])),
+        ingested_at=row[7],
+    )
+
+
+def _positions(value: Any) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    if not isinstance(value, list):
+        return out
+    for item in value:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            lat, lon = float(item[0]), float(item[1])
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                out.append((lat, lon))
+    return out
