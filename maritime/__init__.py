@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from maritime.config import disable_telemetry
 from maritime.errors import MaritimeError
+
+# Air-gapped by default: Haystack reads its telemetry switch when it is first imported, so it must be
+# set before any maritime module imports Haystack. A user may still opt in by setting the variables.
+disable_telemetry()
 
 if TYPE_CHECKING:
     from maritime.assistant import Assistant

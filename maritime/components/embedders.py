@@ -25,7 +25,7 @@ class MaritimeTextEmbedder:
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, model=self.model)
 
-    @component.output_types(embedding=list)
+    @component.output_types(embedding=list[float])
     def run(self, text: str) -> dict[str, Any]:
         self.warm_up()
         return {"embedding": self._embedder.embed_query(text).tolist()}
@@ -47,7 +47,7 @@ class MaritimeDocumentEmbedder:
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, model=self.model, batch_size=self.batch_size)
 
-    @component.output_types(documents=list)
+    @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:
         self.warm_up()
         out: list[Document] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from haystack import component, default_from_dict, default_to_dict
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from maritime.geo.coordinates import Position
 from maritime.store.sqlite_store import GeoFilter, SQLiteDocumentStore
@@ -45,7 +45,7 @@ class SQLiteBM25Retriever:
         params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
         return default_from_dict(cls, data)
 
-    @component.output_types(documents=list)
+    @component.output_types(documents=list[Document])
     def run(
         self,
         query: str,
@@ -87,7 +87,7 @@ class SQLiteEmbeddingRetriever:
         params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
         return default_from_dict(cls, data)
 
-    @component.output_types(documents=list)
+    @component.output_types(documents=list[Document])
     def run(
         self,
         query_embedding: list[float],
