@@ -164,7 +164,7 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
             raise IngestError(
                 str(path), "OCR requested but Tesseract (with fra and eng data) is not installed"
             )
-        raw_pages: list[list[tuple[str, tuple[float, float, float, float], float, bool, str]]] = []
+        raw_pages: list[list[_RawBlock]] = []
         skipped: list[tuple[int, str]] = []
         heights: list[float] = []
         for page_index in range(doc.page_count):
@@ -235,35 +235,51 @@ def _page_has_images(page: pymupdf.Page) -> bool:
     return bool(page.get_images(full=False))
 
 
-def _page_blocks(
-    page_dict: dict, extraction: str
-) -> list[tuple[str, tuple[float, float, float, float], float, bool, str]]:
-    """(text, bbox, main size, all bold, extraction) for each text block of a page."""
+@dataclass
+class _Line:
+    text: str
+    bbox: tuple[float, float, float, float]
+    size: float
+    chars: int
+    bold_chars: int
+
+
+@dataclass
+class _RawBlock:
+    lines: list[_Line]
+    extraction: str
+
+
+def _page_blocks(page_dict: dict, extraction: str) -> list[_RawBlock]:
+    """The text blocks of a page, line by line with each line's box, size and weight."""
     out = []
     for block in page_dict.get("blocks", []):
         if block.get("type", 0) != 0:
             continue
-        lines: list[str] = []
-        sizes: Counter[float] = Counter()
-        bold_chars = 0
-        total_chars = 0
+        lines: list[_Line] = []
         for line in block.get("lines", []):
-            line_text = "".join(span["text"] for span in line.get("spans", []))
-            for span in line.get("spans", []):
+            spans = line.get("spans", [])
+            text = "".join(span["text"] for span in spans).strip()
+            if not text:
+                continue
+            sizes: Counter[float] = Counter()
+            chars = bold = 0
+            for span in spans:
                 n = len(span["text"].strip())
                 sizes[round(float(span["size"]), 1)] += n
-                total_chars += n
+                chars += n
                 if span.get("flags", 0) & 16 or "bold" in span.get("font", "").lower():
-                    bold_chars += n
-            if line_text.strip():
-                lines.append(line_text.strip())
-        text = _join_lines(lines)
-        if not text:
-            continue
-        size = sizes.most_common(1)[0][0] if sizes else 0.0
-        bbox = tuple(round(float(v), 2) for v in block["bbox"])
-        out.append((text, bbox, size, total_chars > 0 and bold_chars >= 0.8 * total_chars, extraction))
-    return out  # type: ignore[return-value]
+                    bold += n
+            bbox = (
+                round(float(line["bbox"][0]), 2),
+                round(float(line["bbox"][1]), 2),
+                round(float(line["bbox"][2]), 2),
+                round(float(line["bbox"][3]), 2),
+            )
+            lines.append(_Line(text, bbox, sizes.most_common(1)[0][0] if sizes else 0.0, chars, bold))
+        if lines:
+            out.append(_RawBlock(lines, extraction))
+    return out
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -279,40 +295,72 @@ def _join_lines(lines: list[str]) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _classify(
-    raw_pages: list[list[tuple[str, tuple[float, float, float, float], float, bool, str]]],
-    heights: list[float],
-) -> list[TextBlock]:
-    """Drop running headers/footers and page numbers, then tell headings from paragraphs."""
-    # Running headers and footers: short blocks near the top or bottom edge whose text (digits
-    # ignored) repeats on at least half of the pages.
-    edge_texts: Counter[str] = Counter()
+def _edge_key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text)).strip().lower()
+
+
+def _classify(raw_pages: list[list[_RawBlock]], heights: list[float]) -> list[TextBlock]:
+    """Drop running headers/footers and page numbers, then tell headings from paragraphs.
+
+    A running header or footer is a line near the top or bottom of the page whose text (digits
+    ignored) comes back on at least half of the pages. It is removed line by line, because PyMuPDF
+    may glue it to the first paragraph of the page.
+    """
+    edge_counts: Counter[str] = Counter()
     n_text_pages = sum(1 for p in raw_pages if p)
     for page_blocks, height in zip(raw_pages, heights, strict=False):
-        seen = set()
-        for text, bbox, *_ in page_blocks:
-            if _near_edge(bbox, height) and len(text) < 100:
-                seen.add(re.sub(r"\d+", "#", text))
-        edge_texts.update(seen)
-    repeated = {t for t, n in edge_texts.items() if n_text_pages >= 2 and n >= max(2, n_text_pages / 2)}
+        seen = {
+            _edge_key(line.text)
+            for block in page_blocks
+            for line in block.lines
+            if _near_edge(line.bbox, height) and len(line.text) < 120
+        }
+        edge_counts.update(seen)
+    repeated = {t for t, n in edge_counts.items() if n_text_pages >= 2 and n >= max(2, n_text_pages / 2)}
+
+    kept_pages: list[list[tuple[str, tuple[float, float, float, float], float, bool, str]]] = []
+    for page_index, page_blocks in enumerate(raw_pages):
+        height = heights[page_index] if page_index < len(heights) else 842.0
+        kept: list[tuple[str, tuple[float, float, float, float], float, bool, str]] = []
+        for block in page_blocks:
+            lines = [
+                line
+                for line in block.lines
+                if not (
+                    _near_edge(line.bbox, height)
+                    and (_PAGE_NUMBER.match(line.text) or _edge_key(line.text) in repeated)
+                )
+            ]
+            text = _join_lines([line.text for line in lines])
+            if not text:
+                continue
+            sizes: Counter[float] = Counter()
+            for line in lines:
+                sizes[line.size] += line.chars
+            chars = sum(line.chars for line in lines)
+            bold = sum(line.bold_chars for line in lines)
+            bbox = (
+                min(line.bbox[0] for line in lines),
+                min(line.bbox[1] for line in lines),
+                max(line.bbox[2] for line in lines),
+                max(line.bbox[3] for line in lines),
+            )
+            size = sizes.most_common(1)[0][0] if sizes else 0.0
+            kept.append((text, bbox, size, chars > 0 and bold >= 0.8 * chars, block.extraction))
+        kept_pages.append(kept)
 
     body_sizes: Counter[float] = Counter()
-    for page_blocks in raw_pages:
-        for text, _bbox, size, _bold, _ex in page_blocks:
+    for page in kept_pages:
+        for text, _bbox, size, _bold, _ex in page:
             body_sizes[size] += len(text)
     body = body_sizes.most_common(1)[0][0] if body_sizes else 0.0
     heading_sizes = sorted(
-        {size for p in raw_pages for text, _b, size, bold, _e in p if _is_heading(text, size, bold, body)},
+        {size for p in kept_pages for text, _b, size, bold, _e in p if _is_heading(text, size, bold, body)},
         reverse=True,
     )
     blocks: list[TextBlock] = []
-    for page_index, page_blocks in enumerate(raw_pages):
-        height = heights[page_index] if page_index < len(heights) else 842.0
-        for text, bbox, size, bold, extraction in page_blocks:
-            if _near_edge(bbox, height) and (
-                _PAGE_NUMBER.match(text) or re.sub(r"\d+", "#", text) in repeated
-            ):
-                continue
+    for page_index, page in enumerate(kept_pages):
+        for text, bbox, size, bold, extraction in page:
             if _is_heading(text, size, bold, body):
                 level = heading_sizes.index(size) + 1 if size in heading_sizes else len(heading_sizes) + 1
                 kind: BlockKind = "heading"
@@ -328,7 +376,8 @@ def _classify(
 
 
 def _near_edge(bbox: tuple[float, float, float, float], height: float) -> bool:
-    margin = 0.07 * height
+    """In the top or bottom tenth of the page, where running headers, footers and page numbers sit."""
+    margin = 0.10 * height
     return bbox[3] <= margin or bbox[1] >= height - margin
 
 
