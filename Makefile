@@ -5,7 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 INDEX  ?= .maritime-index
 
-.PHONY: run test lint typecheck install corpus bench clean
+.PHONY: run test lint typecheck install install-llm corpus bench pipelines clean
+
+LLM_STAMP := $(VENV)/.installed-llm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +15,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# llama-cpp-python is built from source (several minutes the first time; pip caches the wheel).
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install --quiet -e '.[dev,llm]'
+	touch $(LLM_STAMP)
+
 install: $(STAMP)
+
+install-llm: $(LLM_STAMP)
 
 ## Build the sample PDFs from their text sources (corpora/src -> corpora/pdf).
 corpus: $(STAMP)
@@ -32,8 +41,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-## Set up and run the whole test suite (lint, types, tests).
-test: lint typecheck corpus
+## Set up and run the whole test suite (lint, types, tests), llama.cpp tests included.
+test: lint typecheck corpus $(LLM_STAMP)
 	$(PY) -m pytest
 
 bench: corpus

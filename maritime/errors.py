@@ -32,4 +32,20 @@ class ConfigError(MaritimeError):
     """A setting (environment variable or argument) has an invalid value."""
 
 
-__all__ = ["ConfigError", "CoordinateError", "IndexStoreError", "IngestError", "MaritimeError"]
+class ModelUnavailableError(MaritimeError):
+    """The configured model cannot answer: endpoint down, timed out, invalid answer or missing file."""
+
+
+class ChatFormatError(MaritimeError, ValueError):
+    """A conversation cannot be put in the Mistral instruct format (unknown role, empty, wrong order)."""
+
+
+__all__ = [
+    "ChatFormatError",
+    "ConfigError",
+    "CoordinateError",
+    "IndexStoreError",
+    "IngestError",
+    "MaritimeError",
+    "ModelUnavailableError",
+]

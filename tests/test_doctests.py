@@ -15,6 +15,12 @@ MODULES = [
     "maritime.publications.splitter",
     "maritime.llm.tokenization",
     "maritime.store.sqlite_store",
+    "maritime.llm.backends",
+    "maritime.llm.prompting",
+    "maritime.answering.citations",
+    "maritime.answering.query",
+    "maritime.answering.extractive",
+    "maritime.answering.chartfacts",
 ]
 
 
