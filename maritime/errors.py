@@ -32,6 +32,10 @@ class ConfigError(MaritimeError):
     """A setting (environment variable or argument) has an invalid value."""
 
 
+class ChartQueryError(MaritimeError, ValueError):
+    """A chart query got an argument it cannot use (negative radius, unknown cell, route of one point)."""
+
+
 class ModelUnavailableError(MaritimeError):
     """The configured model cannot answer: endpoint down, timed out, invalid answer or missing file."""
 
@@ -41,6 +45,7 @@ class ChatFormatError(MaritimeError, ValueError):
 
 
 __all__ = [
+    "ChartQueryError",
     "ChatFormatError",
     "ConfigError",
     "CoordinateError",

@@ -115,9 +115,11 @@ def _codes(value: Any) -> list[int]:
         return []
     if isinstance(value, str):
         items: list[Any] = value.split(",")
-    elif isinstance(value, (list, tuple, set)) or hasattr(value, "tolist"):
-        items = list(value.tolist() if hasattr(value, "tolist") else value)
-        items = items if isinstance(items, list) else [items]
+    elif isinstance(value, (list, tuple, set)):
+        items = list(value)
+    elif hasattr(value, "tolist"):  # numpy scalars and arrays
+        converted = value.tolist()
+        items = converted if isinstance(converted, list) else [converted]
     else:
         items = [value]
     codes = []

@@ -6,6 +6,7 @@ import doctest
 import json
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -202,3 +203,14 @@ def test_describe_light_never_fails(attrs: dict) -> None:
 def test_docstring_examples() -> None:
     result = doctest.testmod(lights_module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "exclit",
+    [2, "2", ["2"], np.int64(2)],
+    ids=["int", "str", "list", "numpy-int"],
+)
+def test_describe_light_accepts_exclit_as_the_reader_gives_it(exclit: object) -> None:
+    text = describe_light({"LITCHR": 2, "COLOUR": ["1"], "SIGPER": 5, "EXCLIT": exclit}, "en")
+    assert text.startswith("Fl W 5s")
+    assert "day" in text.lower()
