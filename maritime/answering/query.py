@@ -1,0 +1,317 @@
+"""Understand a question without a model: language, where, how far, what kind of feature, what is asked.
+
+French and English. Positions in every mariners' notation, place names through the gazetteer,
+distances with their unit ("à moins de 3 milles", "within 2 cables", "5 NM"), object classes from words
+("feux", "épaves", "wrecks", "zones réglementées"), and the intent: a chart question, a document
+question, or both. Follow-up questions ("et le suivant ?", "what about wrecks there?") inherit the
+place and subject of the previous question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from maritime.errors import MaritimeError
+from maritime.geo.coordinates import Position, find_positions
+from maritime.geo.units import METRES_PER_NM, parse_distance
+from maritime.publications.language import UNDETERMINED, detect_language
+
+if TYPE_CHECKING:
+    from maritime.enc.catalogue import Catalogue
+    from maritime.enc.gazetteer import Gazetteer, GazetteerHit
+
+Intent = Literal["chart", "document", "both"]
+ChartTask = Literal["nearest", "within", "containing", "visible", "none"]
+
+DEFAULT_RADIUS_NM = 3.0
+
+_DISTANCE = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(milles?\s+nautiques?|milles?|nautical\s+miles?|miles?|nm|m\b|encablures?|"
+    r"cables?|câbles?|km|kilom[eè]tres?|kilometres?|kilometers?|m[eè]tres?|meters?|metres?)",
+    re.IGNORECASE,
+)
+_RADIUS_CUES = re.compile(
+    r"(à moins de|a moins de|dans un rayon de|rayon|within|less than|inside|closer than|jusqu'à|up to|"
+    r"de moins de|autour|around|near|près|pres)\s*$",
+    re.IGNORECASE,
+)
+_NEAREST = re.compile(
+    r"\b(le plus proche|la plus proche|les plus proches|plus proches?|nearest|closest|the next|suivante?s?|"
+    r"next one|prochaine?)\b",
+    re.IGNORECASE,
+)
+_NEXT = re.compile(r"\b(suivante?s?|next|autre|another)\b", re.IGNORECASE)
+_CONTAINING = re.compile(
+    r"\b(profondeur|sonde|depth|how deep|fond|quelle zone|which area|dans une zone|in a restricted|"
+    r"in an? (?:restricted|prohibited|anchorage)|est-(?:ce|elle|il) dans|is (?:it|this|the position) in|"
+    r"inside|à l'intérieur|zone réglementée|restricted area|mouillage interdit|suis-je|am i)\b",
+    re.IGNORECASE,
+)
+_VISIBLE = re.compile(r"\b(visibles?|voit-on|see|seen|in sight|en vue|aperçoit)\b", re.IGNORECASE)
+_DOC_CUES = re.compile(
+    r"\b(règle|regle|réglement|reglement|arrêté|arrete|article|interdit|autorisé|autorise|obligatoire|"
+    r"vitesse|limitation|avis|notice|regulation|rule|speed|allowed|permitted|prohibited|must|pilot|"
+    r"pilotage|vhf|canal|channel \d+|courant|stream|tide|marée|maree|instructions|sailing directions|"
+    r"procédure|procedure|quand|when|pourquoi|why|comment|how)\b",
+    re.IGNORECASE,
+)
+_CHART_CUES = re.compile(
+    r"\b(distance|relèvement|relevement|bearing|position|où|ou se trouve|where|combien de|how many|"
+    r"proche|near|nearest|closest|autour|around)\b",
+    re.IGNORECASE,
+)
+_FOLLOW_UP = re.compile(
+    r"^\s*(et|and|what about|how about|puis|ensuite|same|même|meme|là|la-bas|là-bas|there)\b|\b(là|there|ici|here)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+#: Phrases naming object classes that one word alone would miss.
+_PHRASES = (
+    "zones réglementées",
+    "zone réglementée",
+    "zone interdite",
+    "zones interdites",
+    "restricted areas",
+    "restricted area",
+    "prohibited area",
+    "zone de mouillage",
+    "zones de mouillage",
+    "anchorage areas",
+    "anchorage area",
+    "depth areas",
+    "depth area",
+    "zone de profondeur",
+    "sector lights",
+)
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What the question asks, as structured data."""
+
+    question: str
+    language: str
+    positions: tuple[Position, ...] = ()
+    places: tuple[GazetteerHit, ...] = ()
+    radius_nm: float | None = None
+    classes: tuple[str, ...] = ()
+    intent: Intent = "document"
+    chart_task: ChartTask = "none"
+    #: How many features a "nearest" question wants (2 for "et le suivant ?" after a first answer).
+    count: int = 1
+    follow_up: bool = False
+    #: Words of the question that named the classes (for messages).
+    class_words: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def position(self) -> Position | None:
+        """Where the question is about: the first written position, else the first place found."""
+        if self.positions:
+            return self.positions[0]
+        if self.places:
+            return self.places[0].position
+        return None
+
+    @property
+    def place_name(self) -> str | None:
+        return self.places[0].name if self.places else None
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+def question_language(question: str, default: str = "en") -> str:
+    """Language of a question: function words first, then French-only signs (accents, 'quel', 'où').
+
+    Examples
+    --------
+    >>> question_language("Quels feux à moins de 3 M ?")
+    'fr'
+    >>> question_language("Nearest light?")
+    'en'
+    """
+    lang = detect_language(question, default=UNDETERMINED, min_hits=1)
+    if lang in ("fr", "en"):
+        return lang
+    folded = _fold(question)
+    if re.search(r"[àâçéèêëîïôûùœ]", question.lower()) or re.search(
+        r"\b(quel|quels|quelle|quelles|ou|combien|feux|epaves?|bouees?|profondeur|pres|proche)\b", folded
+    ):
+        return "fr"
+    return default if lang == UNDETERMINED else lang
+
+
+def radius_from_text(text: str) -> float | None:
+    """The search radius written in a question, in nautical miles, or None.
+
+    A distance counts as a radius when a cue precedes it ("à moins de", "within", "rayon") or when it is
+    the only distance in the question.
+
+    Examples
+    --------
+    >>> radius_from_text("Quels feux à moins de 3 milles de Brest ?")
+    3.0
+    >>> radius_from_text("wrecks within 2 cables")
+    0.2
+    >>> radius_from_text("Quelle est la profondeur ?") is None
+    True
+    """
+    matches = list(_DISTANCE.finditer(text))
+    chosen = None
+    for m in matches:
+        # A bare "m" is metres unless it follows a cue for a nautical radius ("3 M" in French charts
+        # means nautical miles: mariners write M for miles and m for metres).
+        if _RADIUS_CUES.search(text[: m.start()]):
+            chosen = m
+            break
+    if chosen is None and len(matches) == 1:
+        chosen = matches[0]
+    if chosen is None:
+        return None
+    number, unit = chosen.group(1), chosen.group(2)
+    if unit == "M" or unit.lower() in ("nm",):
+        unit = "NM"
+    try:
+        metres = parse_distance(f"{number} {unit}")
+    except (MaritimeError, ValueError):
+        return None
+    return round(metres / METRES_PER_NM, 6)
+
+
+class QueryAnalyzer:
+    """Analyse questions with the chart catalogue and gazetteer of an index.
+
+    Parameters
+    ----------
+    catalogue:
+        Words to object classes (French and English).
+    gazetteer:
+        Place names to positions; None when the index has no chart data.
+    """
+
+    def __init__(self, catalogue: Catalogue, gazetteer: Gazetteer | None = None) -> None:
+        self.catalogue = catalogue
+        self.gazetteer = gazetteer
+
+    def classes_in(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Object classes named in the question, and the words that named them."""
+        found: list[str] = []
+        words: list[str] = []
+        lowered = question.lower()
+        taken: list[tuple[int, int]] = []
+        for phrase in _PHRASES:
+            for m in re.finditer(re.escape(phrase), lowered):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                classes = self.catalogue.classes_for_word(phrase)
+                if classes:
+                    taken.append((m.start(), m.end()))
+                    found.extend(classes)
+                    words.append(phrase)
+        for m in _WORD.finditer(question):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            word = m.group(0).strip("'’-")
+            if len(word) < 3:
+                continue
+            classes = self.catalogue.classes_for_word(word)
+            if classes and len(classes) <= 12:
+                found.extend(classes)
+                words.append(word)
+        return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(words))
+
+    def analyze(
+        self,
+        question: str,
+        *,
+        language: str | None = None,
+        near: Position | None = None,
+        radius_nm: float | None = None,
+        previous: QueryAnalysis | None = None,
+    ) -> QueryAnalysis:
+        """Analyse ``question``; ``near``/``radius_nm`` given by the caller win over the text."""
+        lang = language or question_language(question)
+        positions = tuple(m.position for m in find_positions(question))
+        if near is not None:
+            positions = (near, *positions)
+        places: tuple[GazetteerHit, ...] = ()
+        if self.gazetteer is not None:
+            places = tuple(hit for _, hit in self.gazetteer.find_in_text(question))
+        radius = radius_nm if radius_nm is not None else radius_from_text(question)
+        # Units are not features: "2 cables" must not ask for submarine cables.
+        classes, words = self.classes_in(_DISTANCE.sub(" ", question))
+        has_place = bool(positions or places)
+
+        if _VISIBLE.search(question) and ("LIGHTS" in classes or not classes):
+            task: ChartTask = "visible"
+            classes = classes or ("LIGHTS",)
+        elif _NEAREST.search(question):
+            task = "nearest"
+        elif radius is not None and classes:
+            task = "within"
+        elif _CONTAINING.search(question) and has_place:
+            task = "containing"
+        elif classes and has_place:
+            task = "within"
+        else:
+            task = "none"
+
+        follow_up = False
+        count = 1
+        short = len(_WORD.findall(question)) <= 4
+        if previous is not None and (_FOLLOW_UP.search(question) or (short and not has_place)):
+            # A follow-up keeps the previous place and, unless it names new ones, the subject.
+            follow_up = True
+            new_classes = bool(classes)
+            if not has_place:
+                positions, places = previous.positions, previous.places
+                has_place = bool(positions or places)
+            if radius is None:
+                radius = previous.radius_nm
+            if not new_classes:
+                classes, words = previous.classes, previous.class_words
+            if task == "nearest" and _NEXT.search(question) and previous.chart_task == "nearest":
+                count = previous.count + 1
+            elif task == "none" and previous.chart_task != "none":
+                task = previous.chart_task
+                if new_classes and task == "nearest":
+                    task = "within"  # "what about wrecks there?": the wrecks around, not just one
+                elif task == "nearest" and _NEXT.search(question):
+                    count = previous.count + 1
+            elif task == "none" and has_place and classes:
+                task = "within"
+
+        if task == "within" and radius is None:
+            radius = DEFAULT_RADIUS_NM
+        chart_side = task != "none" or (has_place and bool(classes))
+        doc_side = bool(_DOC_CUES.search(question)) or not chart_side
+        intent: Intent = "both" if (chart_side and doc_side) else "chart" if chart_side else "document"
+        if chart_side and has_place and not _DOC_CUES.search(question):
+            intent = "both" if not classes else "chart"
+        notes: list[str] = []
+        if task != "none" and not has_place:
+            notes.append("no position or known place in the question")
+        return QueryAnalysis(
+            question=question,
+            language=lang,
+            positions=positions,
+            places=places,
+            radius_nm=radius,
+            classes=classes,
+            intent=intent,
+            chart_task=task,
+            count=count,
+            follow_up=follow_up,
+            class_words=words,
+            notes=tuple(notes),
+        )
+
+
+def with_position(analysis: QueryAnalysis, position: Position) -> QueryAnalysis:
+    """The same analysis anchored at ``position``."""
+    return replace(analysis, positions=(position, *analysis.positions))

@@ -1,0 +1,348 @@
+"""Haystack components of the ask pipeline: analyse, query the chart, rank, build the context, answer.
+
+Each has a keyword-only ``__init__`` that stores its arguments and does no I/O; the chart store and
+catalogues are opened in an idempotent ``warm_up()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from haystack import Document, component, default_to_dict
+from haystack.dataclasses import ChatMessage
+from shapely.geometry import mapping
+
+from maritime import meta as M
+from maritime.answer import Answer, ChartRef, Citation
+from maritime.answering.chartfacts import chart_refs
+from maritime.answering.citations import check_answer
+from maritime.answering.context import build_context
+from maritime.answering.extractive import compose
+from maritime.answering.query import QueryAnalysis, QueryAnalyzer
+from maritime.geo.coordinates import Position
+from maritime.geo.geodesy import distances_nm
+from maritime.llm import tokenization
+
+logger = logging.getLogger(__name__)
+
+#: Chart features returned by a "within" question (the nearest first).
+MAX_WITHIN = 20
+
+
+def _open_charts(charts_path: str | None) -> Any:
+    if not charts_path:
+        return None
+    from maritime.enc.store import ChartStore
+
+    return ChartStore.open(Path(charts_path))
+
+
+@component
+class MaritimeQueryAnalyzer:
+    """Language, positions, places (gazetteer), radius, object classes and intent of a question."""
+
+    def __init__(self, *, charts_path: str | None = None) -> None:
+        self.charts_path = charts_path
+        self._analyzer: QueryAnalyzer | None = None
+
+    def warm_up(self) -> None:
+        if self._analyzer is None:
+            from maritime.enc.catalogue import Catalogue
+
+            store = _open_charts(self.charts_path)
+            gazetteer = store.gazetteer if store is not None and store.datasets() else None
+            self._analyzer = QueryAnalyzer(Catalogue.load(), gazetteer)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, charts_path=self.charts_path)
+
+    @component.output_types(analysis=QueryAnalysis, query=str)
+    def run(
+        self,
+        question: str,
+        language: str | None = None,
+        near: list[float] | None = None,
+        radius_nm: float | None = None,
+        previous: QueryAnalysis | None = None,
+    ) -> dict[str, Any]:
+        self.warm_up()
+        assert self._analyzer is not None
+        position = Position(near[0], near[1]) if near else None
+        analysis = self._analyzer.analyze(
+            question, language=language, near=position, radius_nm=radius_nm, previous=previous
+        )
+        query = question
+        if analysis.follow_up and previous is not None:
+            # "et le suivant ?" alone retrieves nothing: carry the previous subject into the search.
+            query = f"{previous.question} {question}"
+        return {"analysis": analysis, "query": query}
+
+
+@component
+class MaritimeChartQuery:
+    """Run the chart query the analysis asks for and return numbered, decoded chart features."""
+
+    def __init__(self, *, charts_path: str | None = None) -> None:
+        self.charts_path = charts_path
+        self._store: Any = None
+        self._warmed = False
+
+    def warm_up(self) -> None:
+        if not self._warmed:
+            self._store = _open_charts(self.charts_path)
+            self._warmed = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, charts_path=self.charts_path)
+
+    @component.output_types(chart_refs=list[ChartRef], answered_by=list[str], datum=str | None)
+    def run(self, analysis: QueryAnalysis) -> dict[str, Any]:
+        self.warm_up()
+        store = self._store
+        position = analysis.position
+        empty: dict[str, Any] = {"chart_refs": [], "answered_by": [], "datum": None}
+        if store is None or position is None or analysis.chart_task == "none" or not store.datasets():
+            return empty
+        classes = list(analysis.classes) or None
+        task = analysis.chart_task
+        if task == "nearest":
+            frame = store.nearest(position, n=max(1, analysis.count), classes=classes)
+        elif task == "within":
+            frame = store.within(position, analysis.radius_nm or 3.0, classes=classes).head(MAX_WITHIN)
+        elif task == "visible":
+            frame = store.visible_lights(position)
+        else:
+            frame = store.containing(position, classes=classes)
+            if len(frame) == 0 and classes:
+                # The question named point features ("sonde"): the nearest one answers it.
+                frame = store.nearest(position, n=1, classes=classes, max_radius_nm=1.0)
+        refs = [
+            _named(store, r, analysis.language) for r in chart_refs(frame, analysis.language, query=position)
+        ]
+        answered_by = list(frame.attrs.get("answered_by") or sorted({r.cell for r in refs if r.cell}))
+        datum = None
+        for info in store.datasets():
+            if info.cell in answered_by and (info.sounding_datum or info.vertical_datum):
+                datum = _datum_in(info.sounding_datum or info.vertical_datum, analysis.language)
+                break
+        return {"chart_refs": refs, "answered_by": answered_by, "datum": datum}
+
+
+#: Structures that carry the name of the light, fog signal or topmark standing on them.
+_STRUCTURES = [
+    "BOYLAT",
+    "BOYCAR",
+    "BOYISD",
+    "BOYSAW",
+    "BOYSPP",
+    "BCNLAT",
+    "BCNCAR",
+    "BCNISD",
+    "BCNSAW",
+    "BCNSPP",
+    "LNDMRK",
+    "LIGHTS",
+    "PILPNT",
+]
+
+
+def _named(store: Any, ref: ChartRef, language: str) -> ChartRef:
+    """A light on a buoy or beacon carries no name in S-57: the structure at the same place has it."""
+    if ref.name or ref.object_class not in ("LIGHTS", "FOGSIG", "TOPMAR", "RTPBCN", "RADSTA"):
+        return ref
+    try:
+        frame = store.nearest(Position(ref.lat, ref.lon), n=3, classes=_STRUCTURES, max_radius_nm=0.005)
+    except Exception:  # a name is a nicety; never fail an answer for it
+        return ref
+    for _, row in frame.iterrows():
+        national = row.get("national_name")
+        name = national if language == "fr" and isinstance(national, str) and national else row.get("name")
+        if isinstance(name, str) and name.strip():
+            return replace(ref, name=name.strip())
+    return ref
+
+
+def _datum_in(name: str | None, language: str) -> str | None:
+    """A datum name decoded in English by the reader, given in the answer's language."""
+    if not name or language == "en":
+        return name
+    from maritime.enc.catalogue import Catalogue
+
+    catalogue = Catalogue.load()
+    english = {v.lower(): k for k, v in catalogue.enumeration("VERDAT", "en").items()}
+    code = english.get(name.lower())
+    return catalogue.enumeration("VERDAT", language).get(code, name) if code is not None else name
+
+
+@component
+class MaritimeGeoRanker:
+    """Raise passages that give a position near the question's place (a boost, not a filter)."""
+
+    def __init__(self, *, boost: float = 0.5, radius_nm: float = 5.0, top_k: int = 8) -> None:
+        self.boost = boost
+        self.radius_nm = radius_nm
+        self.top_k = top_k
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, boost=self.boost, radius_nm=self.radius_nm, top_k=self.top_k)
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document], analysis: QueryAnalysis) -> dict[str, Any]:
+        position = analysis.position
+        if position is None or not documents:
+            return {"documents": documents[: self.top_k]}
+        radius = max(self.radius_nm, analysis.radius_nm or 0.0)
+        scored = []
+        for rank, doc in enumerate(documents):
+            base = doc.score if doc.score is not None else 1.0 / (60 + rank)
+            points = doc.meta.get(M.POSITIONS) or []
+            near = False
+            if points:
+                lats = [float(p[0]) for p in points]
+                lons = [float(p[1]) for p in points]
+                near = bool((distances_nm(position, lats, lons) <= radius).any())
+            scored.append((base * (1 + self.boost) if near else base, rank, doc))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return {"documents": [d for _, _, d in scored[: self.top_k]]}
+
+
+@component
+class MaritimeContextBuilder:
+    """Fit chart facts and passages in the context window, counting Mistral tokens (mistral-common)."""
+
+    def __init__(
+        self,
+        *,
+        tokenizer: str = tokenization.DEFAULT_CHAT_VERSION,
+        context_tokens: int = 8192,
+        answer_tokens: int = 1024,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.context_tokens = context_tokens
+        self.answer_tokens = answer_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(
+            self,
+            tokenizer=self.tokenizer,
+            context_tokens=self.context_tokens,
+            answer_tokens=self.answer_tokens,
+        )
+
+    @component.output_types(
+        messages=list[ChatMessage], citations=list[Citation], chart_refs=list[ChartRef], prompt_tokens=int
+    )
+    def run(
+        self, analysis: QueryAnalysis, documents: list[Document], chart_refs: list[ChartRef]
+    ) -> dict[str, Any]:
+        built = build_context(
+            analysis,
+            documents,
+            chart_refs,
+            count_tokens=lambda msgs: len(tokenization.encode_chat(msgs, self.tokenizer)),
+            budget_tokens=self.context_tokens - self.answer_tokens,
+        )
+        messages = [
+            ChatMessage.from_system(m["content"])
+            if m["role"] == "system"
+            else ChatMessage.from_user(m["content"])
+            for m in built.messages
+        ]
+        return {
+            "messages": messages,
+            "citations": built.citations,
+            "chart_refs": built.chart_refs,
+            "prompt_tokens": built.prompt_tokens,
+        }
+
+
+@component
+class MaritimeAnswerBuilder:
+    """The model's reply checked against its sources, or an extractive answer when there is none."""
+
+    def __init__(self, *, extractive_passages: int = 3) -> None:
+        self.extractive_passages = extractive_passages
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, extractive_passages=self.extractive_passages)
+
+    @component.output_types(answer=Answer)
+    def run(
+        self,
+        analysis: QueryAnalysis,
+        citations: list[Citation],
+        chart_refs: list[ChartRef],
+        replies: list[ChatMessage] | None = None,
+        model: str | None = None,
+        error: str | None = None,
+        answered_by: list[str] | None = None,
+        datum: str | None = None,
+    ) -> dict[str, Any]:
+        fr = analysis.language == "fr"
+        warnings: list[str] = [("Note : " if fr else "Note: ") + n for n in analysis.notes if n]
+        reply = replies[0].text if replies else None
+        computed = [
+            v
+            for r in chart_refs
+            for v in (r.distance_nm, r.bearing_deg)
+            if v is not None and math.isfinite(v)
+        ]
+        if reply:
+            checked = check_answer(
+                reply,
+                citations,
+                chart_refs,
+                language=analysis.language,
+                computed=computed,
+                extra_known_text=analysis.question,
+            )
+            mode = "llm"
+            used_model = model
+        else:
+            if error:
+                warnings.append(f"Réponse extractive : {error}" if fr else f"Extractive answer: {error}")
+            else:
+                warnings.append(
+                    "Réponse extractive : aucun modèle local configuré."
+                    if fr
+                    else "Extractive answer: no local model is configured."
+                )
+            text, extra = compose(
+                analysis,
+                chart_refs,
+                citations[: self.extractive_passages],
+                answered_by=answered_by,
+                datum=datum,
+            )
+            warnings.extend(extra)
+            checked = check_answer(
+                text,
+                citations,
+                chart_refs,
+                language=analysis.language,
+                computed=computed,
+                extra_known_text=analysis.question,
+            )
+            mode = "extractive"
+            used_model = None
+        answer = Answer(
+            question=analysis.question,
+            language=analysis.language,
+            answer=checked.text,
+            mode=mode,  # type: ignore[arg-type]
+            citations=checked.citations,
+            chart_features=checked.chart_features,
+            warnings=warnings + checked.warnings,
+            model=used_model,
+            query_position=(analysis.position.lat, analysis.position.lon) if analysis.position else None,
+            query_radius_nm=analysis.radius_nm if analysis.chart_task in ("within",) else None,
+        )
+        if analysis.places and not analysis.positions:
+            geometry = analysis.places[0].geometry
+            if geometry is not None and geometry.geom_type in ("Polygon", "MultiPolygon"):
+                answer.query_area = mapping(geometry)
+        return {"answer": answer}
