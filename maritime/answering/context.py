@@ -15,6 +15,8 @@ from maritime.llm.prompting import PromptFeature, PromptPassage, system_prompt, 
 
 #: Most chart features offered to the model.
 MAX_FEATURES = 12
+#: Tokens of a passage's <document ...> tags and attributes, a generous estimate.
+_BLOCK_OVERHEAD = 60
 
 
 @dataclass
@@ -70,6 +72,7 @@ def build_context(
     *,
     count_tokens: Callable[[list[dict[str, str]]], int],
     budget_tokens: int,
+    count_text: Callable[[str], int] | None = None,
 ) -> BuiltContext:
     """Chart features first (they are short and exact), then passages best first, while they fit.
 
@@ -77,6 +80,8 @@ def build_context(
     ----------
     count_tokens:
         Tokens of a list of chat messages, as the model will see them (mistral-common encoding).
+    count_text:
+        Tokens of a plain text, for the estimate made while choosing passages.
     budget_tokens:
         Room for the prompt: the context window minus what the answer may use.
     """
@@ -99,8 +104,9 @@ def build_context(
 
     chosen: list[PromptPassage] = []
     citations: list[Citation] = []
-    messages = messages_for([], 0)
-    used = count_tokens(messages)
+    used = count_tokens(messages_for([], len(documents)))
+    # Passages are added while an estimate fits (their own tokens plus the block's tags), then the
+    # whole prompt is counted exactly once and trimmed if the estimate was short.
     for doc in documents:
         citation = citation_from(doc, len(chosen) + 1)
         candidate = PromptPassage(
@@ -111,17 +117,20 @@ def build_context(
             section=citation.section,
             language=citation.language,
         )
-        trial = messages_for([*chosen, candidate], len(documents) - len(chosen) - 1)
-        tokens = count_tokens(trial)
-        if tokens > budget_tokens:
+        estimate = (count_text(citation.quote) if count_text else len(citation.quote) // 2) + _BLOCK_OVERHEAD
+        if used + estimate > budget_tokens:
             break
         chosen.append(candidate)
         citations.append(citation)
-        messages, used = trial, tokens
-    omitted = len(documents) - len(chosen)
-    if omitted:
+        used += estimate
+    while True:
+        omitted = len(documents) - len(chosen)
         messages = messages_for(chosen, omitted)
         used = count_tokens(messages)
+        if used <= budget_tokens or not chosen:
+            break
+        chosen.pop()
+        citations.pop()
     return BuiltContext(
         messages=messages, citations=citations, chart_refs=refs, omitted=omitted, prompt_tokens=used
     )

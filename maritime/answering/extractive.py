@@ -124,10 +124,17 @@ def compose(
                     if fr
                     else f"The next one (number {analysis.count} by distance) is the {_feature_phrase(ref, lang)}, {_where(ref, lang)} [{ref.id}]."
                 )
-    elif task in ("within", "visible"):
+    elif task in ("within", "visible", "inside"):
         radius = _radius(analysis.radius_nm, lang)
+        place = analysis.place_name or ""
         if not refs:
-            if task == "visible":
+            if task == "inside":
+                sentences.append(
+                    f"Aucun objet ({classes_words}) dans « {place} » sur la carte."
+                    if fr
+                    else f"No {classes_words} in “{place}” on the chart."
+                )
+            elif task == "visible":
                 sentences.append(
                     "Aucun feu de la carte n'est visible depuis cette position (portée nominale et secteurs)."
                     if fr
@@ -140,7 +147,13 @@ def compose(
                     else f"No {classes_words} within {radius} of the position."
                 )
         else:
-            if task == "visible":
+            if task == "inside":
+                head = (
+                    f"{len(refs)} objet(s) ({classes_words}) dans « {place} » : "
+                    if fr
+                    else f"{len(refs)} feature(s) ({classes_words}) in “{place}”: "
+                )
+            elif task == "visible":
                 head = (
                     f"{len(refs)} feu(x) visible(s) depuis la position : "
                     if fr

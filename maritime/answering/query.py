@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from maritime.enc.gazetteer import Gazetteer, GazetteerHit
 
 Intent = Literal["chart", "document", "both"]
-ChartTask = Literal["nearest", "within", "containing", "visible", "none"]
+ChartTask = Literal["nearest", "within", "inside", "containing", "visible", "none"]
 
 DEFAULT_RADIUS_NM = 3.0
 
@@ -105,6 +105,8 @@ class QueryAnalysis:
     follow_up: bool = False
     #: Words of the question that named the classes (for messages).
     class_words: tuple[str, ...] = ()
+    #: Place names as the question wrote them (same order as ``places``).
+    place_texts: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -118,6 +120,9 @@ class QueryAnalysis:
 
     @property
     def place_name(self) -> str | None:
+        """The place as the question named it ("Goulet de Brest", not the chart's "Brest Narrows")."""
+        if self.place_texts:
+            return self.place_texts[0]
         return self.places[0].name if self.places else None
 
 
@@ -240,11 +245,18 @@ class QueryAnalyzer:
         if near is not None:
             positions = (near, *positions)
         places: tuple[GazetteerHit, ...] = ()
+        place_texts: tuple[str, ...] = ()
+        unnamed = question
         if self.gazetteer is not None:
-            places = tuple(hit for _, hit in self.gazetteer.find_in_text(question))
+            found = self.gazetteer.find_in_text(question)
+            places = tuple(hit for _, hit in found)
+            place_texts = tuple(question[start:end].strip() for (start, end), _ in found)
+            # "Rade de Brest" names a place; it does not ask for sea areas.
+            for (start, end), _hit in sorted(found, key=lambda f: -f[0][0]):
+                unnamed = unnamed[:start] + " " * (end - start) + unnamed[end:]
         radius = radius_nm if radius_nm is not None else radius_from_text(question)
-        # Units are not features: "2 cables" must not ask for submarine cables.
-        classes, words = self.classes_in(_DISTANCE.sub(" ", question))
+        # Units are not features either: "2 cables" must not ask for submarine cables.
+        classes, words = self.classes_in(_DISTANCE.sub(" ", unnamed))
         has_place = bool(positions or places)
 
         if _VISIBLE.search(question) and ("LIGHTS" in classes or not classes):
@@ -270,6 +282,7 @@ class QueryAnalyzer:
             new_classes = bool(classes)
             if not has_place:
                 positions, places = previous.positions, previous.places
+                place_texts = previous.place_texts
                 has_place = bool(positions or places)
             if radius is None:
                 radius = previous.radius_nm
@@ -287,7 +300,11 @@ class QueryAnalyzer:
                 task = "within"
 
         if task == "within" and radius is None:
-            radius = DEFAULT_RADIUS_NM
+            area = places[0].geometry if places and not positions else None
+            if area is not None and area.geom_type in ("Polygon", "MultiPolygon"):
+                task = "inside"  # "les feux du Goulet de Brest": the features in that named area
+            else:
+                radius = DEFAULT_RADIUS_NM
         chart_side = task != "none" or (has_place and bool(classes))
         doc_side = bool(_DOC_CUES.search(question)) or not chart_side
         intent: Intent = "both" if (chart_side and doc_side) else "chart" if chart_side else "document"
@@ -308,6 +325,7 @@ class QueryAnalyzer:
             count=count,
             follow_up=follow_up,
             class_words=words,
+            place_texts=place_texts,
             notes=tuple(notes),
         )
 

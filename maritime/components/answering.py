@@ -113,6 +113,8 @@ class MaritimeChartQuery:
             frame = store.nearest(position, n=max(1, analysis.count), classes=classes)
         elif task == "within":
             frame = store.within(position, analysis.radius_nm or 3.0, classes=classes).head(MAX_WITHIN)
+        elif task == "inside" and analysis.places:
+            frame = store.inside(analysis.places[0].geometry, classes=classes).head(MAX_WITHIN)
         elif task == "visible":
             frame = store.visible_lights(position)
         else:
@@ -245,6 +247,7 @@ class MaritimeContextBuilder:
             chart_refs,
             count_tokens=lambda msgs: len(tokenization.encode_chat(msgs, self.tokenizer)),
             budget_tokens=self.context_tokens - self.answer_tokens,
+            count_text=tokenization.TokenCounter(self.tokenizer).count,
         )
         messages = [
             ChatMessage.from_system(m["content"])

@@ -16,9 +16,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-import pymupdf
+from typing import Any, Literal
 
 from maritime.errors import IngestError
 
@@ -72,6 +70,8 @@ def tesseract_available() -> bool:
 
 
 def _tessdata() -> str | None:
+    import pymupdf
+
     try:
         path = pymupdf.get_tessdata()
     except Exception:  # PyMuPDF raises a bare RuntimeError when it finds no tessdata folder
@@ -145,11 +145,19 @@ def _read_text(path: Path) -> str:
 # -- PDF ------------------------------------------------------------------------------------------
 
 _PAGE_NUMBER = re.compile(r"^[\s\-–—|]*(?:page\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?[\s\-–—|]*$", re.IGNORECASE)
-_DICT_FLAGS = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+
+
+def _dict_flags() -> int:
+    """Text extraction flags: ligatures expanded ("ﬂ" -> "fl", so quotes are searchable), spaces kept."""
+    import pymupdf
+
+    return int(pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
 
 
 def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
     """Read a PDF's pages into blocks with page numbers, bounding boxes and heading levels."""
+    import pymupdf  # imported here: it takes most of a second, and a chart question never needs it
+
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
@@ -172,7 +180,7 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
             try:
                 page = doc.load_page(page_index)
                 heights.append(float(page.rect.height))
-                spans_dict = page.get_text("dict", flags=_DICT_FLAGS)
+                spans_dict = page.get_text("dict", flags=_dict_flags())
                 extraction = "text"
                 if sum(len(s["text"].strip()) for s in _iter_spans(spans_dict)) < _MIN_TEXT_CHARS:
                     if not _page_has_images(page):
@@ -188,7 +196,7 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
                     textpage = page.get_textpage_ocr(
                         language=OCR_LANGUAGES, dpi=300, full=True, tessdata=_tessdata()
                     )
-                    spans_dict = page.get_text("dict", flags=_DICT_FLAGS, textpage=textpage)
+                    spans_dict = page.get_text("dict", flags=_dict_flags(), textpage=textpage)
                     extraction = "ocr"
                     if sum(len(s["text"].strip()) for s in _iter_spans(spans_dict)) < _MIN_TEXT_CHARS:
                         skipped.append((page_no, "scanned page: OCR found no text"))
@@ -231,7 +239,7 @@ def _iter_spans(page_dict: dict) -> list[dict]:
     ]
 
 
-def _page_has_images(page: pymupdf.Page) -> bool:
+def _page_has_images(page: Any) -> bool:
     return bool(page.get_images(full=False))
 
 
