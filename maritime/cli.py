@@ -75,7 +75,21 @@ class _Progress:
 
 
 class _Group(click.Group):
-    """Turns maritime's own errors into a one-line message (exit status 1), never a traceback."""
+    """Turns maritime's own errors into a one-line message (exit status 1), never a traceback.
+
+    The ``chart`` commands are imported when used, so that ``maritime --help`` and the text commands
+    do not pay for loading geopandas.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "chart"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "chart" and cmd_name not in self.commands:
+            from maritime.enc.cli import chart
+
+            self.add_command(chart)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -378,12 +392,3 @@ def ask(
         f"mode: {answer.mode}" + (f" ({answer.model})" if answer.model else "") + f". {NOT_FOR_NAVIGATION}",
         err=True,
     )
-
-
-def _register_subcommands() -> None:
-    from maritime.enc.cli import chart
-
-    main.add_command(chart)
-
-
-_register_subcommands()

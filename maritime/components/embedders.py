@@ -21,6 +21,9 @@ class MaritimeTextEmbedder:
     def warm_up(self) -> None:
         if self._embedder is None:
             self._embedder = get_embedder(self.model)
+            preload = getattr(self._embedder, "preload", None)
+            if preload is not None:
+                preload()
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, model=self.model)
