@@ -318,15 +318,18 @@ class Assistant:
         center = _as_position(near) if near is not None else None
         if language is not None and language not in ("fr", "en"):
             raise ConfigError(f"language must be 'fr' or 'en', got {language!r}")
-        pipe = self._ask_pipeline(top_k)
+        if top_k <= 0:
+            raise ConfigError(f"top_k must be a positive number, got {top_k}")
+        pipe = self._ask_pipeline()
         data: dict[str, Any] = {
+            "ranker": {"top_k": top_k},
             "analyzer": {
                 "question": question,
                 "language": language,
                 "near": [center.lat, center.lon] if center else None,
                 "radius_nm": radius_nm,
                 "previous": conversation.last_analysis if conversation else None,
-            }
+            },
         }
         if on_token is not None:
             data["llm"] = {"streaming_callback": lambda chunk: on_token(chunk.content)}
@@ -343,22 +346,26 @@ class Assistant:
         """A conversation whose follow-up questions keep the previous place and subject."""
         return Conversation()
 
-    def _ask_pipeline(self, top_k: int) -> Any:
-        key = ("ask", top_k)
+    def _ask_pipeline(self) -> Any:
+        embedded = (
+            bool(self.embedder_name) and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
+        )
+        key = ("ask-dense" if embedded else "ask-bm25", 0)
         if key not in self._ask_pipelines:
             from maritime.components.generators import MaritimeChatGenerator
             from maritime.pipelines import build_ask_pipeline
 
-            embedded = (
-                bool(self.embedder_name)
-                and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
-            )
+            for old_key, old in list(self._ask_pipelines.items()):
+                # A component belongs to one pipeline: release the generator (and its loaded model)
+                # from the pipeline built before the index had embeddings.
+                old.remove_component("llm")
+                del self._ask_pipelines[old_key]
             generator = self._generator or MaritimeChatGenerator(backend="auto")
+            self._generator = generator
             self._ask_pipelines[key] = build_ask_pipeline(
                 self.index_dir,
                 embedder=self.embedder_name if embedded else None,
                 generator=generator,
-                passages=top_k,
             )
         return self._ask_pipelines[key]
 

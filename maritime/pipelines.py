@@ -73,8 +73,12 @@ def build_ask_pipeline(
     pipe.add_component("bm25", SQLiteBM25Retriever(document_store=store, top_k=candidates))
     pipe.add_component("chart", MaritimeChartQuery(charts_path=charts))
     pipe.add_component("ranker", MaritimeGeoRanker(top_k=passages))
-    pipe.add_component("context", MaritimeContextBuilder())
-    pipe.add_component("llm", generator or MaritimeChatGenerator(backend="auto"))
+    llm = generator or MaritimeChatGenerator(backend="auto")
+    # The prompt must fit the model's window with room left for the answer.
+    pipe.add_component(
+        "context", MaritimeContextBuilder(context_tokens=llm.n_ctx, answer_tokens=llm.max_tokens)
+    )
+    pipe.add_component("llm", llm)
     pipe.add_component("answer", MaritimeAnswerBuilder())
     pipe.connect("analyzer.query", "bm25.query")
     pipe.connect("analyzer.analysis", "chart.analysis")

@@ -193,10 +193,13 @@ class MaritimeGeoRanker:
         return default_to_dict(self, boost=self.boost, radius_nm=self.radius_nm, top_k=self.top_k)
 
     @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document], analysis: QueryAnalysis) -> dict[str, Any]:
+    def run(
+        self, documents: list[Document], analysis: QueryAnalysis, top_k: int | None = None
+    ) -> dict[str, Any]:
+        keep = top_k or self.top_k
         position = analysis.position
         if position is None or not documents:
-            return {"documents": documents[: self.top_k]}
+            return {"documents": documents[:keep]}
         radius = max(self.radius_nm, analysis.radius_nm or 0.0)
         scored = []
         for rank, doc in enumerate(documents):
@@ -209,7 +212,7 @@ class MaritimeGeoRanker:
                 near = bool((distances_nm(position, lats, lons) <= radius).any())
             scored.append((base * (1 + self.boost) if near else base, rank, doc))
         scored.sort(key=lambda t: (-t[0], t[1]))
-        return {"documents": [d for _, _, d in scored[: self.top_k]]}
+        return {"documents": [d for _, _, d in scored[:keep]]}
 
 
 @component
@@ -294,6 +297,8 @@ class MaritimeAnswerBuilder:
             for v in (r.distance_nm, r.bearing_deg)
             if v is not None and math.isfinite(v)
         ]
+        # Counts and ranks the answer states about the chart query ("3 épaves", "le 2e plus proche").
+        computed += [float(len(chart_refs)), float(analysis.count)]
         if reply:
             checked = check_answer(
                 reply,

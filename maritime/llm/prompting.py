@@ -88,10 +88,11 @@ def user_prompt(
         "passages": [
             {
                 "number": p.number,
-                "source": p.source.replace('"', "'"),
+                # Every field of a block comes from a document, so every field is neutralised.
+                "source": neutralise(p.source).replace('"', "'"),
                 "page": p.page,
-                "section": (p.section or "").replace('"', "'"),
-                "language": p.language or "und",
+                "section": neutralise(p.section or "").replace('"', "'"),
+                "language": neutralise(p.language or "und").replace('"', "'"),
                 "text": neutralise(p.text),
             }
             for p in passages
