@@ -142,6 +142,9 @@ def check_answer(
     cited_docs = [by_id[i] for i in used_docs]
     cited_refs = [refs_by_id[i] for i in used_refs]
     known: set[float] = set(round(float(v), 6) for v in computed)
+    # Bearings wrap: a computed 359.8° is written 000°, and 0.2° may be written 360°.
+    known |= {round(k - 360.0, 6) for k in known if 359.0 <= k <= 360.0}
+    known |= {round(k + 360.0, 6) for k in known if 0.0 <= k < 1.0}
     known |= _numbers_in(extra_known_text)
     for c in cited_docs:
         known |= _numbers_in(c.quote)

@@ -65,7 +65,7 @@ def _where(ref: ChartRef, language: str) -> str:
 
 def _radius(radius_nm: float | None, language: str) -> str:
     value = radius_nm or 0.0
-    text = f"{value:g}"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
     return (text.replace(".", ",") + " M") if language == "fr" else (text + " NM")
 
 
@@ -175,11 +175,25 @@ def compose(
                 else f"No chart area ({classes_words}) contains this position."
             )
         else:
-            for ref in refs:
+            areas = [r for r in refs if r.geometry is not None]
+            points = [r for r in refs if r.geometry is None]
+            if not areas:
+                sentences.append(
+                    f"Aucune zone de la carte ({classes_words}) ne contient cette position."
+                    if fr
+                    else f"No chart area ({classes_words}) contains this position."
+                )
+            for ref in areas:
                 sentences.append(
                     f"La position est dans : {_feature_phrase(ref, lang)} [{ref.id}]."
                     if fr
                     else f"The position is in: {_feature_phrase(ref, lang)} [{ref.id}]."
+                )
+            for ref in points:
+                sentences.append(
+                    f"Au plus près : {_feature_phrase(ref, lang)}, {_where(ref, lang)} [{ref.id}]."
+                    if fr
+                    else f"Nearest: {_feature_phrase(ref, lang)}, {_where(ref, lang)} [{ref.id}]."
                 )
     if refs and answered_by:
         cells = ", ".join(answered_by)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from maritime.errors import MaritimeError
 from maritime.geo.coordinates import Position, find_positions
 from maritime.geo.units import METRES_PER_NM, parse_distance
-from maritime.publications.language import UNDETERMINED, detect_language
+from maritime.publications.language import language_scores
 
 if TYPE_CHECKING:
     from maritime.enc.catalogue import Catalogue
@@ -33,6 +33,7 @@ _DISTANCE = re.compile(
     r"cables?|câbles?|km|kilom[eè]tres?|kilometres?|kilometers?|m[eè]tres?|meters?|metres?)",
     re.IGNORECASE,
 )
+_NAUTICAL_UNIT = re.compile(r"^(M|nm|NM|milles?|nautical|miles?|encablures?|cables?|câbles?)", re.IGNORECASE)
 _RADIUS_CUES = re.compile(
     r"(à moins de|a moins de|dans un rayon de|rayon|within|less than|inside|closer than|jusqu'à|up to|"
     r"de moins de|autour|around|near|près|pres)\s*$",
@@ -66,6 +67,9 @@ _CHART_CUES = re.compile(
 _FOLLOW_UP = re.compile(
     r"^\s*(et|and|what about|how about|puis|ensuite|same|même|meme|là|la-bas|là-bas|there)\b|\b(là|there|ici|here)\s*\??\s*$",
     re.IGNORECASE,
+)
+_DEPTH_WORDS = re.compile(
+    r"\b(how deep|deep|depths?|profonde?s?|profondeurs?)\b", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 #: Phrases naming object classes that one word alone would miss.
@@ -130,6 +134,16 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
+_FRENCH_CUES = re.compile(
+    r"\b(quel|quels|quelle|quelles|ou|combien|quand|comment|pourquoi|puis|faut|feux|epaves?|bouees?|"
+    r"profondeur|pres|proche|mouiller|mouillages?|rade|baie|peut|dois|doit|est-ce|y a-t-il|suivant)\b"
+)
+_ENGLISH_CUES = re.compile(
+    r"\b(what|which|where|when|how|why|do|does|did|is|are|can|may|need|nearest|closest|lights?|wrecks?|"
+    r"buoys?|depth|deep|anchorage|within|there|about|the)\b"
+)
+
+
 def question_language(question: str, default: str = "en") -> str:
     """Language of a question: function words first, then French-only signs (accents, 'quel', 'où').
 
@@ -140,15 +154,21 @@ def question_language(question: str, default: str = "en") -> str:
     >>> question_language("Nearest light?")
     'en'
     """
-    lang = detect_language(question, default=UNDETERMINED, min_hits=1)
-    if lang in ("fr", "en"):
-        return lang
+    # Answers are written in French or English: weigh only those two. The other languages the
+    # passage detector knows share short words ("de", "la", "do") and would only blur the choice.
+    scores = language_scores(question)
     folded = _fold(question)
-    if re.search(r"[àâçéèêëîïôûùœ]", question.lower()) or re.search(
-        r"\b(quel|quels|quelle|quelles|ou|combien|feux|epaves?|bouees?|profondeur|pres|proche)\b", folded
-    ):
+    fr = (
+        scores["fr"]
+        + len(_FRENCH_CUES.findall(folded))
+        + (2 if re.search(r"[àâçéèêëîïôûùœ]", question.lower()) else 0)
+    )
+    en = scores["en"] + len(_ENGLISH_CUES.findall(folded))
+    if fr > en:
         return "fr"
-    return default if lang == UNDETERMINED else lang
+    if en > fr:
+        return "en"
+    return default
 
 
 def radius_from_text(text: str) -> float | None:
@@ -174,7 +194,14 @@ def radius_from_text(text: str) -> float | None:
         if _RADIUS_CUES.search(text[: m.start()]):
             chosen = m
             break
-    if chosen is None and len(matches) == 1:
+    if (
+        chosen is None
+        and len(matches) == 1
+        and matches[0].group(2) != "m"
+        and _NAUTICAL_UNIT.match(matches[0].group(2))
+    ):
+        # A lone distance in nautical units is a radius ("wrecks 2 cables off ..."); a lone "12 m" is
+        # more likely a depth or a height ("more than 12 m of water").
         chosen = matches[0]
     if chosen is None:
         return None
@@ -207,6 +234,11 @@ class QueryAnalyzer:
         """Object classes named in the question, and the words that named them."""
         found: list[str] = []
         words: list[str] = []
+        for m in _DEPTH_WORDS.finditer(question):
+            # "deep"/"profond" ask for the depth here, not for deep-water routes.
+            found.extend(("DEPARE", "SOUNDG"))
+            words.append(m.group(0))
+        question = _DEPTH_WORDS.sub(" ", question)
         lowered = question.lower()
         taken: list[tuple[int, int]] = []
         for phrase in _PHRASES:
@@ -275,7 +307,11 @@ class QueryAnalyzer:
 
         follow_up = False
         count = 1
-        short = len(_WORD.findall(question)) <= 4
+        # Without a cue ("et", "what about", "there"), only a short question that still asks about
+        # features ("et les épaves ?", "le suivant ?") continues the previous one.
+        short = len(_WORD.findall(question)) <= 4 and bool(
+            classes or _NEXT.search(question) or _NEAREST.search(question)
+        )
         if previous is not None and (_FOLLOW_UP.search(question) or (short and not has_place)):
             # A follow-up keeps the previous place and, unless it names new ones, the subject.
             follow_up = True

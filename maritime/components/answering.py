@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from haystack import Document, component, default_to_dict
 from haystack.dataclasses import ChatMessage
 from shapely.geometry import mapping
@@ -29,6 +30,8 @@ from maritime.llm import tokenization
 
 logger = logging.getLogger(__name__)
 
+#: Point features a "what is at this position" question may answer with the nearest one.
+_POINT_CLASSES = frozenset({"SOUNDG", "WRECKS", "OBSTRN", "UWTROC"})
 #: Chart features returned by a "within" question (the nearest first).
 MAX_WITHIN = 20
 
@@ -119,9 +122,13 @@ class MaritimeChartQuery:
             frame = store.visible_lights(position)
         else:
             frame = store.containing(position, classes=classes)
-            if len(frame) == 0 and classes:
-                # The question named point features ("sonde"): the nearest one answers it.
-                frame = store.nearest(position, n=1, classes=classes, max_radius_nm=1.0)
+            points = [c for c in classes or [] if c in _POINT_CLASSES]
+            if points:
+                # "Quelle sonde ?": the nearest sounding (or wreck, rock) answers for point features,
+                # beside the areas that contain the position. Areas are never "nearest".
+                near = store.nearest(position, n=1, classes=points, max_radius_nm=0.5)
+                if len(near):
+                    frame = pd.concat([frame, near], ignore_index=True) if len(frame) else near
         refs = [
             _named(store, r, analysis.language) for r in chart_refs(frame, analysis.language, query=position)
         ]
@@ -297,8 +304,12 @@ class MaritimeAnswerBuilder:
             for v in (r.distance_nm, r.bearing_deg)
             if v is not None and math.isfinite(v)
         ]
-        # Counts and ranks the answer states about the chart query ("3 épaves", "le 2e plus proche").
+        # Counts and ranks the answer states about the chart query ("3 épaves", "le 2e plus proche"),
+        # and the radius it searched.
         computed += [float(len(chart_refs)), float(analysis.count)]
+        if analysis.radius_nm is not None:
+            computed.append(float(analysis.radius_nm))
+
         if reply:
             checked = check_answer(
                 reply,

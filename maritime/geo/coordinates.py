@@ -228,7 +228,8 @@ def _body(p: str) -> str:
     # numbers or before its own symbol ("004°33.000'W" is never cut to "004°" or "004°33").
     return (
         rf"(?>(?P<{p}d1>{_INT}){_DEG_SEP}(?P<{p}m1>{_INT}){_MIN_SEP}(?P<{p}s1>{_DEC})(?:\s*(?:''|\"))?(?!\s*°)"
-        rf"|(?P<{p}d2>{_INT}){_DEG_SEP}(?P<{p}m2>{_DEC})(?:\s*'(?!'))?(?!\s*°)"
+        # "48-19.4N": the NAVAREA / NGA warnings notation, degrees and minutes joined by a hyphen.
+        rf"|(?P<{p}d2>{_INT})(?:{_DEG_SEP}|-(?=[0-9]))(?P<{p}m2>{_DEC})(?:\s*'(?!'))?(?!\s*°)"
         rf"|(?P<{p}d3>{_DEC})(?:\s*°)?)"
     )
 

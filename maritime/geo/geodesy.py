@@ -172,6 +172,9 @@ def distances_nm(origin: Position, lats: npt.ArrayLike, lons: npt.ArrayLike) -> 
     if lat_arr.size == 0:
         return np.zeros(lat_arr.shape, dtype=np.float64)
     flat_lat, flat_lon = lat_arr.ravel(), lon_arr.ravel()
+    if flat_lat.size == 1:  # pyproj takes its scalar path for one point; give it scalars
+        _, _, one = _GEOD.inv(origin.lon, origin.lat, float(flat_lon[0]), float(flat_lat[0]))
+        return (np.array([one], dtype=np.float64) / METRES_PER_NM).reshape(lat_arr.shape)
     _, _, metres = _GEOD.inv(
         np.full(flat_lon.shape, origin.lon), np.full(flat_lat.shape, origin.lat), flat_lon, flat_lat
     )

@@ -570,3 +570,20 @@ def test_module_docstring_examples() -> None:
     result = doctest.testmod(coordinates, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [
+        ("48-19.4N 004-46.6W", 48 + 19.4 / 60, -(4 + 46.6 / 60)),
+        ("48-19,4N 004-46,6O", 48 + 19.4 / 60, -(4 + 46.6 / 60)),
+        ("36-05.2S 174-30.0E", -(36 + 5.2 / 60), 174.5),
+    ],
+    ids=["navarea-en", "navarea-fr-comma-ouest", "navarea-south-east"],
+)
+def test_navarea_hyphen_notation(text: str, lat: float, lon: float) -> None:
+    position = parse_position(text)
+    assert position.lat == pytest.approx(lat, abs=1e-9)
+    assert position.lon == pytest.approx(lon, abs=1e-9)
+    found = find_positions(f"HYDROLANT: wreck in {text}, marked.")
+    assert [m.text for m in found] == [text]

@@ -1,0 +1,1 @@
+"""Tests of question analysis, extractive chart answers, citation checking and the answer contract."""
