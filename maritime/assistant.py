@@ -123,11 +123,13 @@ class Assistant:
         progress: ProgressCallback | None = None,
         embed: bool = True,
         ocr: bool | None = None,
+        workers: int | None = None,
     ) -> IngestReport:
         """Ingest publications (PDF, Markdown, text, HTML) from files and folders.
 
         Idempotent: unchanged files are left alone, changed files are replaced. Bad files are skipped
-        and reported with their reason. Returns an :class:`IngestReport`.
+        and reported with their reason. Returns an :class:`IngestReport`. ``workers`` processes
+        convert files in parallel (default: the number of cores, at most 4; 1 for none).
         """
         from maritime.enc.store import ChartStore
 
@@ -159,7 +161,7 @@ class Assistant:
                 self._settings["embedder"] = self._chosen_embedder
                 self._save_settings()
             ingester = PublicationIngester(self.store, embedder=self.embedder, ocr=ocr)
-            report.merge(ingester.ingest(publications, progress=progress, embed=embed))
+            report.merge(ingester.ingest(publications, progress=progress, embed=embed, workers=workers))
         return report
 
     @property

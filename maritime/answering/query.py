@@ -68,9 +68,7 @@ _FOLLOW_UP = re.compile(
     r"^\s*(et|and|what about|how about|puis|ensuite|same|même|meme|là|la-bas|là-bas|there)\b|\b(là|there|ici|here)\s*\??\s*$",
     re.IGNORECASE,
 )
-_DEPTH_WORDS = re.compile(
-    r"\b(how deep|deep|depths?|profonde?s?|profondeurs?)\b", re.IGNORECASE
-)
+_DEPTH_WORDS = re.compile(r"\b(how deep|deep|depths?|profonde?s?|profondeurs?)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 #: Phrases naming object classes that one word alone would miss.
 _PHRASES = (

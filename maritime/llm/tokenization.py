@@ -69,6 +69,21 @@ class TokenCounter:
             return 0
         return len(self._raw.encode(text, bos=False, eos=False))
 
+    def count_many(self, texts: list[str]) -> list[int]:
+        """Token counts of many texts at once (one call into sentencepiece for the whole batch).
+
+        Examples
+        --------
+        >>> c = TokenCounter()
+        >>> c.count_many(["Feu du Portzic", ""]) == [c.count("Feu du Portzic"), 0]
+        True
+        """
+        model = getattr(self._raw, "_model", None)
+        if model is None or not hasattr(model, "encode"):
+            return [self.count(t) for t in texts]
+        encoded = model.encode(list(texts))
+        return [len(ids) if text else 0 for ids, text in zip(encoded, texts, strict=True)]
+
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` (no BOS/EOS)."""
         return list(self._raw.encode(text, bos=False, eos=False))

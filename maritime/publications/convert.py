@@ -105,7 +105,9 @@ def convert(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise IngestError(str(path), "file not found (it may have been moved or deleted)") from exc
+        raise IngestError(
+            str(path), "file not found: it disappeared or was moved before it could be read"
+        ) from exc
     except OSError as exc:
         raise IngestError(str(path), f"cannot read file: {exc.strerror}") from exc
     if size == 0:
@@ -278,13 +280,10 @@ def _page_blocks(page_dict: dict, extraction: str) -> list[_RawBlock]:
                 chars += n
                 if span.get("flags", 0) & 16 or "bold" in span.get("font", "").lower():
                     bold += n
-            bbox = (
-                round(float(line["bbox"][0]), 2),
-                round(float(line["bbox"][1]), 2),
-                round(float(line["bbox"][2]), 2),
-                round(float(line["bbox"][3]), 2),
+            x0, y0, x1, y1 = line["bbox"]
+            lines.append(
+                _Line(text, (x0, y0, x1, y1), sizes.most_common(1)[0][0] if sizes else 0.0, chars, bold)
             )
-            lines.append(_Line(text, bbox, sizes.most_common(1)[0][0] if sizes else 0.0, chars, bold))
         if lines:
             out.append(_RawBlock(lines, extraction))
     return out
@@ -300,7 +299,7 @@ def _join_lines(lines: list[str]) -> str:
             text += " " + line
         else:
             text = line
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def _edge_key(text: str) -> str:
@@ -348,10 +347,10 @@ def _classify(raw_pages: list[list[_RawBlock]], heights: list[float]) -> list[Te
             chars = sum(line.chars for line in lines)
             bold = sum(line.bold_chars for line in lines)
             bbox = (
-                min(line.bbox[0] for line in lines),
-                min(line.bbox[1] for line in lines),
-                max(line.bbox[2] for line in lines),
-                max(line.bbox[3] for line in lines),
+                round(min(line.bbox[0] for line in lines), 2),
+                round(min(line.bbox[1] for line in lines), 2),
+                round(max(line.bbox[2] for line in lines), 2),
+                round(max(line.bbox[3] for line in lines), 2),
             )
             size = sizes.most_common(1)[0][0] if sizes else 0.0
             kept.append((text, bbox, size, chars > 0 and bold >= 0.8 * chars, block.extraction))

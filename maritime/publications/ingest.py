@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from haystack.dataclasses import Document
 
 from maritime import meta as M
 from maritime.embedding import Embedder
-from maritime.errors import IngestError
+from maritime.errors import ConfigError, IngestError
 from maritime.geo.coordinates import find_positions
 from maritime.llm.tokenization import TokenCounter
 from maritime.publications.convert import SUPPORTED_SUFFIXES, ConvertedDocument, convert
 from maritime.publications.language import UNDETERMINED, detect_language
-from maritime.publications.splitter import DEFAULT_MAX_TOKENS, split_blocks
+from maritime.publications.splitter import DEFAULT_MAX_TOKENS, sentences, split_blocks
 from maritime.store.sqlite_store import FileRecord, SQLiteDocumentStore
 
 logger = logging.getLogger(__name__)
@@ -164,6 +169,127 @@ def _doc_type(source: str, title: str) -> str:
     return "other"
 
 
+def documents_for(
+    converted: ConvertedDocument, source: str, sha256: str, *, counter: TokenCounter, max_tokens: int
+) -> list[Document]:
+    """The passages of a converted file as Haystack Documents, with every meta key set."""
+    # Count every block, and the sentences of the over-long ones, in two batched calls: the
+    # splitter then finds almost every count it needs already made.
+    texts = list({b.text: None for b in converted.blocks})
+    known = dict(zip(texts, counter.count_many(texts), strict=True))
+    long_parts = list({s: None for t in texts if known[t] > max_tokens for s in sentences(t)})
+    known.update(zip(long_parts, counter.count_many(long_parts), strict=True))
+
+    def count(text: str) -> int:
+        n = known.get(text)
+        return n if n is not None else counter.count(text)
+
+    passages = split_blocks(converted.blocks, count, max_tokens=max_tokens)
+    doc_language = detect_language(" ".join(b.text for b in converted.blocks[:200]))
+    doc_type = _doc_type(source, converted.title)
+    documents = []
+    for index, passage in enumerate(passages):
+        language = detect_language(passage.text, default=doc_language)
+        positions = [
+            [round(m.position.lat, 7), round(m.position.lon, 7)] for m in find_positions(passage.text)
+        ]
+        meta = {
+            M.SOURCE: source,
+            M.SOURCE_PATH: str(converted.path.resolve()),
+            M.TITLE: converted.title,
+            M.PAGE: passage.page,
+            M.SECTION: passage.section,
+            M.HEADING: passage.heading,
+            M.BBOX: list(passage.bbox) if passage.bbox else None,
+            M.LANGUAGE: language if language != UNDETERMINED else doc_language,
+            M.POSITIONS: positions,
+            M.DOC_TYPE: doc_type,
+            M.FILE_SHA256: sha256,
+            M.PASSAGE_INDEX: index,
+            M.N_TOKENS: passage.n_tokens,
+            M.EXTRACTION: passage.extraction,
+        }
+        doc_id = hashlib.sha256(f"{meta[M.SOURCE_PATH]}\x00{sha256}\x00{index}".encode()).hexdigest()
+        documents.append(Document(id=doc_id, content=passage.text, meta=meta))
+    return documents
+
+
+@dataclass
+class _Prepared:
+    """A converted file ready to write, or why it cannot be."""
+
+    documents: list[Document] = field(default_factory=list)
+    n_pages: int | None = None
+    skipped_pages: list[tuple[int, str]] = field(default_factory=list)
+    reason: str | None = None
+
+
+_COUNTER: TokenCounter | None = None
+
+
+def _prepare(job: tuple[int, Path, str, str, int], ocr: bool | None, max_tokens: int) -> _Prepared:
+    """Convert and split one file (runs in a worker process, or in this one)."""
+    global _COUNTER
+    if _COUNTER is None:
+        _COUNTER = TokenCounter()
+    _i, path, source, sha, _size = job
+    try:
+        converted = convert(path, ocr=ocr)
+        if sha256_file(path) != sha:
+            raise IngestError(str(path), "file changed while it was being read; ingest it again")
+    except IngestError as exc:
+        return _Prepared(reason=exc.reason)
+    except FileNotFoundError:
+        return _Prepared(reason="file disappeared while it was being read")
+    documents = documents_for(converted, source, sha, counter=_COUNTER, max_tokens=max_tokens)
+    return _Prepared(documents, converted.n_pages, list(converted.skipped_pages))
+
+
+def _workers(requested: int | None, todo: list[Any]) -> int:
+    if requested is None:
+        env = os.environ.get("MARITIME_INGEST_WORKERS")
+        if env:
+            try:
+                requested = int(env)
+            except ValueError as exc:
+                raise ConfigError(f"MARITIME_INGEST_WORKERS must be a whole number, got {env!r}") from exc
+        else:
+            requested = min(os.cpu_count() or 1, 4)
+    return max(1, min(requested, len(todo)))
+
+
+def _prepare_all(
+    todo: list[tuple[int, Path, str, str, int]], *, ocr: bool | None, max_tokens: int, workers: int
+) -> Iterator[_Prepared]:
+    """Prepared files in the order of ``todo``, converted ``workers`` at a time."""
+    if workers <= 1 or len(todo) <= 1:
+        for job in todo:
+            yield _prepare(job, ocr, max_tokens)
+        return
+    # fork shares what this process already imported (PyMuPDF, the tokenizer) at no cost; it is only
+    # safe while no other thread runs, so a threaded host (a web server) gets fresh processes instead.
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if method == "fork":
+        import pymupdf  # noqa: F401  (imported once here, inherited by the workers)
+    context = multiprocessing.get_context(method)
+    pending = list(todo)
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_prepare, job, ocr, max_tokens) for job in pending]
+            for n, future in enumerate(futures):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    # A converter process died (MuPDF crashed on a malformed file). Report the file it
+                    # was on and go on with the others in a fresh pool: this process is unharmed.
+                    yield _Prepared(reason="the PDF converter crashed on this file (malformed PDF?)")
+                    pending = pending[n + 1 :]
+                    break
+                yield result
+            else:
+                pending = []
+
+
 class PublicationIngester:
     """Writes publications into a :class:`SQLiteDocumentStore`."""
 
@@ -184,46 +310,46 @@ class PublicationIngester:
 
     def documents_for(self, converted: ConvertedDocument, source: str, sha256: str) -> list[Document]:
         """The passages of a converted file as Haystack Documents, with every meta key set."""
-        passages = split_blocks(converted.blocks, self.counter.count, max_tokens=self.max_tokens)
-        doc_language = detect_language(" ".join(b.text for b in converted.blocks[:200]))
-        doc_type = _doc_type(source, converted.title)
-        documents = []
-        for index, passage in enumerate(passages):
-            language = detect_language(passage.text, default=doc_language)
-            positions = [
-                [round(m.position.lat, 7), round(m.position.lon, 7)] for m in find_positions(passage.text)
-            ]
-            meta = {
-                M.SOURCE: source,
-                M.SOURCE_PATH: str(converted.path.resolve()),
-                M.TITLE: converted.title,
-                M.PAGE: passage.page,
-                M.SECTION: passage.section,
-                M.HEADING: passage.heading,
-                M.BBOX: list(passage.bbox) if passage.bbox else None,
-                M.LANGUAGE: language if language != UNDETERMINED else doc_language,
-                M.POSITIONS: positions,
-                M.DOC_TYPE: doc_type,
-                M.FILE_SHA256: sha256,
-                M.PASSAGE_INDEX: index,
-                M.N_TOKENS: passage.n_tokens,
-                M.EXTRACTION: passage.extraction,
-            }
-            doc_id = hashlib.sha256(f"{meta[M.SOURCE_PATH]}\x00{sha256}\x00{index}".encode()).hexdigest()
-            documents.append(Document(id=doc_id, content=passage.text, meta=meta))
-        return documents
+        return documents_for(converted, source, sha256, counter=self.counter, max_tokens=self.max_tokens)
 
     def ingest(
-        self, paths: Iterable[Path], *, progress: ProgressCallback | None = None, embed: bool = True
+        self,
+        paths: Iterable[Path],
+        *,
+        progress: ProgressCallback | None = None,
+        embed: bool = True,
+        workers: int | None = None,
     ) -> IngestReport:
-        """Ingest every publication under ``paths``; see the module docstring for the guarantees."""
+        """Ingest every publication under ``paths``; see the module docstring for the guarantees.
+
+        Parameters
+        ----------
+        workers:
+            Processes converting files in parallel (the writes stay in this process, one transaction
+            per file, in order). Default: ``$MARITIME_INGEST_WORKERS``, else the number of cores (at
+            most 4) when there are several files to convert; 1 converts in this process.
+        """
         report = IngestReport()
         files = discover(paths)
-        for i, (path, source) in enumerate(files, start=1):
-            self._ingest_one(path, source, report)
+        jobs: list[tuple[int, Path, str, str, int] | None] = []
+        outcomes: dict[int, tuple[str, int, int]] = {}
+        for i, (path, source) in enumerate(files):
+            job = self._check(i, path, source, report)
+            if job is None:
+                outcomes[i] = self._last_status(report, source, path)
+            jobs.append(job)
+        todo = [j for j in jobs if j is not None]
+        prepared = _prepare_all(
+            todo, ocr=self.ocr, max_tokens=self.max_tokens, workers=_workers(workers, todo)
+        )
+        for i, (path, source) in enumerate(files, start=0):
+            job = jobs[i]
+            if job is not None:
+                self._write(job, next(prepared), report)
+                outcomes[i] = self._last_status(report, source, path)
             if progress:
-                status, pages, passages = self._last_status(report, source, path)
-                progress(ProgressEvent("file", i, len(files), source, pages, passages, status))
+                status, pages, passages = outcomes[i]
+                progress(ProgressEvent("file", i + 1, len(files), source, pages, passages, status))
         if embed and self.embedder is not None:
             report.embedded = self.embed_pending(progress=progress)
         return report
@@ -236,46 +362,44 @@ class PublicationIngester:
             return "unchanged", 0, 0
         return "skipped", 0, 0
 
-    def _ingest_one(self, path: Path, source: str, report: IngestReport) -> None:
+    def _check(
+        self, i: int, path: Path, source: str, report: IngestReport
+    ) -> tuple[int, Path, str, str, int] | None:
+        """A conversion job for the file, or None when it is unchanged or unreadable (reported)."""
         try:
             sha = sha256_file(path)
             size = path.stat().st_size
         except FileNotFoundError:
             report.skipped.append((str(path), "file disappeared before it could be read"))
-            return
+            return None
         except OSError as exc:
             report.skipped.append((str(path), f"cannot read file: {exc.strerror}"))
-            return
-        abs_path = str(path.resolve())
-        previous = self.store.file_record(abs_path)
+            return None
+        previous = self.store.file_record(str(path.resolve()))
         if previous is not None and previous.sha256 == sha and previous.source == source:
             report.unchanged.append(source)
+            return None
+        return (i, path, source, sha, size)
+
+    def _write(self, job: tuple[int, Path, str, str, int], prepared: _Prepared, report: IngestReport) -> None:
+        _i, path, source, sha, size = job
+        if prepared.reason is not None:
+            logger.warning("skipped %s: %s", path, prepared.reason)
+            report.skipped.append((str(path), prepared.reason))
             return
-        try:
-            converted = convert(path, ocr=self.ocr)
-            if sha256_file(path) != sha:
-                raise IngestError(str(path), "file changed while it was being read; ingest it again")
-        except IngestError as exc:
-            logger.warning("skipped %s: %s", path, exc.reason)
-            report.skipped.append((str(path), exc.reason))
-            return
-        except FileNotFoundError:
-            report.skipped.append((str(path), "file disappeared while it was being read"))
-            return
-        documents = self.documents_for(converted, source, sha)
         record = FileRecord(
-            path=abs_path,
+            path=str(path.resolve()),
             source=source,
             sha256=sha,
             size=size,
-            n_pages=converted.n_pages,
-            n_passages=len(documents),
-            skipped_pages=tuple(converted.skipped_pages),
+            n_pages=prepared.n_pages,
+            n_passages=len(prepared.documents),
+            skipped_pages=tuple(prepared.skipped_pages),
             ingested_at="",
         )
-        self.store.replace_file(record, documents)
-        report.ingested.append((source, converted.n_pages, len(documents)))
-        report.skipped_pages += [(source, page, reason) for page, reason in converted.skipped_pages]
+        self.store.replace_file(record, prepared.documents)
+        report.ingested.append((source, prepared.n_pages, len(prepared.documents)))
+        report.skipped_pages += [(source, page, reason) for page, reason in prepared.skipped_pages]
 
     def embed_pending(
         self, *, progress: ProgressCallback | None = None, batch_size: int = EMBED_BATCH

@@ -84,31 +84,56 @@ def _union(
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _split_long(text: str, count: Callable[[str], int], max_tokens: int) -> list[str]:
-    """Cut an over-long paragraph at sentence ends (at words when a sentence is itself too long)."""
+def _split_words(text: str, count: Callable[[str], int], max_tokens: int) -> list[str]:
+    """Cut a text with no usable sentence end at word boundaries (longest prefixes that fit)."""
     pieces: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_END.split(text):
-        candidate = f"{current} {sentence}".strip()
-        if current and count(candidate) > max_tokens:
-            pieces.append(current)
-            current = sentence
-        else:
-            current = candidate
-        while count(current) > max_tokens:
-            words = current.split()
-            lo, hi = 1, len(words)
-            while lo < hi:  # longest prefix that fits
-                mid = (lo + hi + 1) // 2
-                if count(" ".join(words[:mid])) <= max_tokens:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            pieces.append(" ".join(words[:lo]))
-            current = " ".join(words[lo:])
-    if current:
-        pieces.append(current)
+    words = text.split()
+    while words:
+        lo, hi = 1, len(words)
+        while lo < hi:  # longest prefix that fits
+            mid = (lo + hi + 1) // 2
+            if count(" ".join(words[:mid])) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(" ".join(words[:lo]))
+        words = words[lo:]
     return pieces
+
+
+def _split_long(text: str, count: Callable[[str], int], max_tokens: int) -> list[str]:
+    """Cut an over-long paragraph at sentence ends (at words when a sentence is itself too long).
+
+    Sentences are counted once each and packed by the sum of their counts; each piece is then counted
+    exactly, and cut further in the rare case the sum was short.
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    current_tokens = 0
+    for sentence in _SENTENCE_END.split(text):
+        n = count(sentence)
+        if n > max_tokens:
+            if current:
+                pieces.append(" ".join(current))
+                current, current_tokens = [], 0
+            pieces.extend(_split_words(sentence, count, max_tokens))
+            continue
+        if current and current_tokens + n + 1 > max_tokens:
+            pieces.append(" ".join(current))
+            current, current_tokens = [], 0
+        current.append(sentence)
+        current_tokens += n + 1
+    if current:
+        pieces.append(" ".join(current))
+    out: list[str] = []
+    for piece in pieces:
+        out.extend([piece] if count(piece) <= max_tokens else _split_words(piece, count, max_tokens))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences :func:`split_blocks` may cut an over-long paragraph at (for batch token counting)."""
+    return _SENTENCE_END.split(text)
 
 
 def split_blocks(

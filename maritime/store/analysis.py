@@ -53,6 +53,7 @@ STOP_WORDS_EN = frozenset(
 STOP_WORDS = STOP_WORDS_FR | STOP_WORDS_EN
 
 
+@functools.lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents and ligatures.
 

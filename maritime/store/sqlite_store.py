@@ -37,7 +37,7 @@ from maritime.store.glossary import Glossary
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Meta key naming the model of a document's embedding when it is written with one.
 EMBEDDING_MODEL_KEY = "embedding_model"
 #: Model name recorded for embeddings written by other components without that key.
@@ -61,7 +61,9 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_source_path ON documents(source_path);
 CREATE INDEX IF NOT EXISTS documents_embedding_model ON documents(embedding_model);
-CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
+    terms, geo, tokenize = 'unicode61 remove_diacritics 2'
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS geotags USING rtree(id, min_lat, max_lat, min_lon, max_lon, +doc_rowid INTEGER);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -185,6 +187,10 @@ class SQLiteDocumentStore:
             conn.executescript(_SCHEMA)
             row = conn.execute("SELECT value FROM info WHERE key='schema_version'").fetchone()
             if row is None:
+                # Ranking looks at the words only; the geo column holds grid cells for the geo filter.
+                conn.execute(
+                    "INSERT INTO documents_fts(documents_fts, rank) VALUES('rank', 'bm25(1.0, 0.0)')"
+                )
                 conn.execute(
                     "INSERT INTO info(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
@@ -332,11 +338,16 @@ class SQLiteDocumentStore:
         searchable = " ".join(
             str(part) for part in (meta.get(M.TITLE), meta.get(M.SECTION), doc.content) if part
         )
+        positions = _positions(meta.get(M.POSITIONS))
         conn.execute(
-            "INSERT INTO documents_fts(rowid, terms) VALUES (?, ?)",
-            (rowid, index_terms(searchable, language if language != UNDETERMINED else "en")),
+            "INSERT INTO documents_fts(rowid, terms, geo) VALUES (?, ?, ?)",
+            (
+                rowid,
+                index_terms(searchable, language if language != UNDETERMINED else "en"),
+                " ".join(dict.fromkeys(t for lat, lon in positions for t in grid_tokens(lat, lon))),
+            ),
         )
-        for lat, lon in _positions(meta.get(M.POSITIONS)):
+        for lat, lon in positions:
             conn.execute(
                 "INSERT INTO geotags(min_lat, max_lat, min_lon, max_lon, doc_rowid) VALUES (?,?,?,?,?)",
                 (lat, lat, lon, lon, rowid),
@@ -440,25 +451,27 @@ class SQLiteDocumentStore:
         expression = self.fts_query(query)
         if not expression:
             return []
-        geo_rowids: list[int] | None = self._geo_rowids(geo) if geo is not None else None
-        if geo_rowids is not None and not geo_rowids:
-            return []
+        match = f"terms : ({expression})"
+        if geo is not None:
+            cells = grid_cells(geo.search_box())
+            # The grid cells narrow the match inside FTS5 (scoring only what is near); the exact
+            # distance or box test is then made on the positions of each candidate.
+            match += " AND geo : (" + " OR ".join(cells) + ")"
         results: list[Document] = []
-        fetch = top_k if not filters else top_k * 4
+        fetch = top_k if not (filters or geo) else top_k * 4
         while True:
-            sql = "SELECT rowid, bm25(documents_fts) FROM documents_fts WHERE documents_fts MATCH ?"
-            params: list[Any] = [expression]
-            if geo_rowids is not None:
-                sql += f" AND rowid IN ({','.join(str(r) for r in geo_rowids)})"
-            sql += " ORDER BY rank LIMIT ?"
-            params.append(fetch)
             with self._lock:
-                hits = self.conn.execute(sql, params).fetchall()
+                hits = self.conn.execute(
+                    "SELECT rowid, rank FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (match, fetch),
+                ).fetchall()
             docs = self._documents_by_rowid([h[0] for h in hits])
             results = []
             for rowid, rank in hits:
                 doc = docs.get(rowid)
-                if doc is None or (filters and not document_matches_filter(filters, doc)):
+                if doc is None or (geo is not None and not _geo_keeps(doc, geo)):
+                    continue
+                if filters and not document_matches_filter(filters, doc):
                     continue
                 score = -float(rank)
                 results.append(replace(doc, score=1 / (1 + math.exp(-score / 8)) if scale_score else score))
@@ -627,6 +640,61 @@ class SQLiteDocumentStore:
             "GROUP BY embedding_model"
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
+
+
+#: Grid levels for the geo column: (cell size in degrees, token prefix), finest first.
+_GRID_LEVELS = ((0.1, "c"), (1.0, "b"), (10.0, "a"))
+#: Most grid cells a geo filter may name before a coarser level is used.
+_MAX_CELLS = 64
+
+
+def grid_tokens(lat: float, lon: float) -> list[str]:
+    """The grid cells containing a position, one per level, as FTS5 tokens.
+
+    Examples
+    --------
+    >>> grid_tokens(48.3583, -4.55)
+    ['c1383x1754', 'b138x175', 'a13x17']
+    """
+    out = []
+    for size, prefix in _GRID_LEVELS:
+        i = min(int(math.floor((lat + 90.0) / size)), int(round(180.0 / size)) - 1)
+        j = min(int(math.floor((lon + 180.0) / size)), int(round(360.0 / size)) - 1)
+        out.append(f"{prefix}{i}x{j}")
+    return out
+
+
+def grid_cells(box: tuple[float, float, float, float]) -> list[str]:
+    """Tokens of the cells covering (min_lat, min_lon, max_lat, max_lon), at the finest level that
+    needs at most 64 of them.
+
+    Examples
+    --------
+    >>> grid_cells((48.30, -4.60, 48.38, -4.50))
+    ['c1383x1754', 'c1383x1755']
+    """
+    min_lat, min_lon, max_lat, max_lon = box
+    for size, prefix in _GRID_LEVELS:
+        i0 = int(math.floor((min_lat + 90.0) / size))
+        i1 = min(int(math.floor((max_lat + 90.0) / size)), int(round(180.0 / size)) - 1)
+        j0 = int(math.floor((min_lon + 180.0) / size))
+        j1 = min(int(math.floor((max_lon + 180.0) / size)), int(round(360.0 / size)) - 1)
+        if (i1 - i0 + 1) * (j1 - j0 + 1) <= _MAX_CELLS or prefix == "a":
+            return [f"{prefix}{i}x{j}" for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
+    return []  # unreachable: the coarsest level always answers
+
+
+def _geo_keeps(doc: Document, geo: GeoFilter) -> bool:
+    points = _positions(doc.meta.get(M.POSITIONS))
+    if not points:
+        return False
+    if geo.center is not None and geo.radius_nm is not None:
+        lats = np.array([p[0] for p in points])
+        lons = np.array([p[1] for p in points])
+        return bool((distances_nm(geo.center, lats, lons) <= geo.radius_nm).any())
+    assert geo.bbox is not None
+    min_lat, min_lon, max_lat, max_lon = geo.bbox
+    return any(min_lat <= lat <= max_lat and min_lon <= lon <= max_lon for lat, lon in points)
 
 
 def _file_record(row: Sequence[Any]) -> FileRecord:

@@ -92,7 +92,7 @@ def test_bad_files_are_skipped_and_the_batch_goes_on(tmp_path: Path, asst: Assis
         if event.stage == "file" and event.path == "e_binary.pdf":
             (batch / "f_disappears.pdf").unlink()
 
-    report = asst.ingest([batch], progress=vanish)
+    report = asst.ingest([batch], progress=vanish, workers=1)  # in order: f_ is read after e_'s event
     assert [s for s, _, _ in report.ingested] == ["a_good.pdf", "g_english.pdf"]
     reasons = {Path(p).name: r for p, r in report.skipped}
     assert set(reasons) == {
@@ -141,3 +141,27 @@ def test_markdown_and_html_sources(tmp_path: Path, asst: Assistant) -> None:
     assert sorted(s for s, _, _ in report.ingested) == ["notice.html", "sub/avis.md"]
     hit = asst.search("Beuzec", mode="bm25")[0]
     assert hit.meta["source"] == "sub/avis.md" and hit.meta["page"] is None
+
+
+def test_parallel_conversion_gives_the_same_index(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for i in range(4):
+        write_pdf(batch / f"doc{i}.pdf", [*PAGES, [("p", f"2.{i + 10} Paragraphe propre au document {i}.")]])
+    (batch / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    write_pdf(batch / "en.pdf", EN_PAGES)
+    serial = Assistant.open(tmp_path / "serial", embedder="none")
+    parallel = Assistant.open(tmp_path / "parallel", embedder="none")
+    report_serial = serial.ingest([batch], workers=1)
+    report_parallel = parallel.ingest([batch], workers=2)
+    assert report_parallel.ingested == report_serial.ingested
+    assert report_parallel.skipped == report_serial.skipped
+    assert [Path(p).name for p, _ in report_parallel.skipped] == ["broken.pdf"]
+
+    def contents(asst: Assistant) -> list[tuple[str, int, str]]:
+        return sorted(
+            (d.meta["source"], d.meta["page"], d.content or "") for d in asst.store.filter_documents()
+        )
+
+    assert contents(parallel) == contents(serial)
+    assert parallel.search("Paragraphe propre document 3", mode="bm25")[0].meta["source"] == "doc3.pdf"

@@ -204,3 +204,33 @@ def test_write_policies_keep_fts_in_sync() -> None:
     assert [d.id for d in store.bm25_retrieval("balise", top_k=3)] == ["1"]
     store.delete_documents(["1"])
     assert store.bm25_retrieval("balise", top_k=3) == []
+
+
+@pytest.mark.parametrize(
+    ("center", "radius_nm"),
+    [((48.35, -4.55), 3.0), ((48.35, -4.55), 7.0), ((48.30, -4.95), 40.0), ((0.05, 179.95), 12.0), ((89.9, 10.0), 30.0)],
+    ids=["brest-3nm", "brest-7nm", "iroise-40nm", "antimeridian", "near-pole"],
+)
+def test_geo_filter_equals_brute_force(center: tuple[float, float], radius_nm: float) -> None:
+    """The grid cells only narrow the search: the result is exactly the passages within the radius."""
+    from pyproj import Geod
+
+    rng = np.random.default_rng(7)
+    lat0, lon0 = center
+    docs = []
+    for i in range(400):
+        lat = float(np.clip(lat0 + rng.normal(0, 0.4), -90, 90))
+        lon = float(((lon0 + rng.normal(0, 0.6)) + 180) % 360 - 180)
+        docs.append(Document(id=f"d{i}", content=f"épave signalée numéro {i}", meta={M.POSITIONS: [[lat, lon]]}))
+    store = SQLiteDocumentStore(":memory:", glossary=False)
+    store.write_documents(docs)
+    geod = Geod(ellps="WGS84")
+    expected = set()
+    for d in docs:
+        lat, lon = d.meta[M.POSITIONS][0]
+        _, _, metres = geod.inv(lon0, lat0, lon, lat)
+        if metres / 1852.0 <= radius_nm:
+            expected.add(d.id)
+    got = {d.id for d in store.bm25_retrieval("épave", top_k=1000, geo=GeoFilter(center=Position(*center), radius_nm=radius_nm))}
+    assert got == expected
+    assert 0 < len(expected) < len(docs)  # the case really filters
