@@ -51,7 +51,7 @@ from shapely.geometry.base import BaseGeometry
 from maritime.enc import lights, model
 from maritime.enc.model import CellMetadata
 from maritime.errors import ChartQueryError, CoordinateError, IndexStoreError, IngestError
-from maritime.geo.coordinates import Position
+from maritime.geo.coordinates import Position, parse_position
 
 if TYPE_CHECKING:
     from maritime.enc.gazetteer import Gazetteer
@@ -169,10 +169,14 @@ def _check_latlon(lat: float, lon: float) -> tuple[float, float]:
     return lat_f, lon_f
 
 
-def _latlon(position: Position | tuple[float, float]) -> tuple[float, float]:
-    """Return (lat, lon) of a :class:`Position` or a ``(lat, lon)`` pair, checking the ranges."""
+def _latlon(position: Position | tuple[float, float] | str) -> tuple[float, float]:
+    """Return (lat, lon) of a :class:`Position`, a ``(lat, lon)`` pair or a position as mariners write
+    it ("48°21,5'N 004°33'O"), checking the ranges."""
     if isinstance(position, Position):
         return _check_latlon(position.lat, position.lon)
+    if isinstance(position, str):
+        parsed = parse_position(position)
+        return parsed.lat, parsed.lon
     try:
         lat, lon = position
     except (TypeError, ValueError) as exc:
@@ -878,7 +882,10 @@ class ChartStore:
         return np.concatenate(all_rows), np.concatenate(all_dist), np.concatenate(all_az)
 
     def within(
-        self, position: Position | tuple[float, float], radius_nm: float, classes: Iterable[str] | None = None
+        self,
+        position: Position | tuple[float, float] | str,
+        radius_nm: float,
+        classes: Iterable[str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Features at most ``radius_nm`` (geodesic) from the position, nearest first.
 
@@ -913,7 +920,7 @@ class ChartStore:
 
     def nearest(
         self,
-        position: Position | tuple[float, float],
+        position: Position | tuple[float, float] | str,
         n: int = 1,
         classes: Iterable[str] | None = None,
         max_radius_nm: float | None = None,
@@ -953,7 +960,7 @@ class ChartStore:
         return self._result(loaded, rows[order], extra, [COL_DISTANCE_NM], lat, lon)
 
     def containing(
-        self, position: Position | tuple[float, float], classes: Iterable[str] | None = None
+        self, position: Position | tuple[float, float] | str, classes: Iterable[str] | None = None
     ) -> gpd.GeoDataFrame:
         """Areas (DEPARE, RESARE, ACHARE, LNDARE ...) that contain the position, boundary included.
 

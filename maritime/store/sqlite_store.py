@@ -658,8 +658,8 @@ def grid_tokens(lat: float, lon: float) -> list[str]:
     """
     out = []
     for size, prefix in _GRID_LEVELS:
-        i = min(int(math.floor((lat + 90.0) / size)), int(round(180.0 / size)) - 1)
-        j = min(int(math.floor((lon + 180.0) / size)), int(round(360.0 / size)) - 1)
+        i = min(math.floor((lat + 90.0) / size), round(180.0 / size) - 1)
+        j = min(math.floor((lon + 180.0) / size), round(360.0 / size) - 1)
         out.append(f"{prefix}{i}x{j}")
     return out
 
@@ -675,10 +675,10 @@ def grid_cells(box: tuple[float, float, float, float]) -> list[str]:
     """
     min_lat, min_lon, max_lat, max_lon = box
     for size, prefix in _GRID_LEVELS:
-        i0 = int(math.floor((min_lat + 90.0) / size))
-        i1 = min(int(math.floor((max_lat + 90.0) / size)), int(round(180.0 / size)) - 1)
-        j0 = int(math.floor((min_lon + 180.0) / size))
-        j1 = min(int(math.floor((max_lon + 180.0) / size)), int(round(360.0 / size)) - 1)
+        i0 = math.floor((min_lat + 90.0) / size)
+        i1 = min(math.floor((max_lat + 90.0) / size), round(180.0 / size) - 1)
+        j0 = math.floor((min_lon + 180.0) / size)
+        j1 = min(math.floor((max_lon + 180.0) / size), round(360.0 / size) - 1)
         if (i1 - i0 + 1) * (j1 - j0 + 1) <= _MAX_CELLS or prefix == "a":
             return [f"{prefix}{i}x{j}" for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
     return []  # unreachable: the coarsest level always answers
