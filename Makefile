@@ -42,8 +42,8 @@ pipelines: $(STAMP)
 	$(PY) -m maritime.pipelines pipelines
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check maritime tests benchmarks corpora charts
-	$(VENV)/bin/ruff format --check maritime tests benchmarks corpora charts
+	$(VENV)/bin/ruff check maritime tests benchmarks corpora charts hayhooks
+	$(VENV)/bin/ruff format --check maritime tests benchmarks corpora charts hayhooks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

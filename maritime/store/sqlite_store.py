@@ -65,6 +65,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
     terms, geo, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS geotags USING rtree(id, min_lat, max_lat, min_lon, max_lon, +doc_rowid INTEGER);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts_vocab USING fts5vocab(documents_fts, 'row');
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -166,6 +167,7 @@ class SQLiteDocumentStore:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._dense_cache: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        self._total_cache: tuple[int, int] = (-1, 0)
 
     # -- connection -------------------------------------------------------------------------------
 
@@ -430,7 +432,34 @@ class SQLiteDocumentStore:
             for expansion in Glossary.load().expand(query):
                 terms.extend(expansion.translation_stems)
         unique = list(dict.fromkeys(t for t in terms if t))
-        return " OR ".join(fts_quote(t) for t in unique)
+        return " OR ".join(fts_quote(t) for t in self._without_common_terms(unique))
+
+    def _without_common_terms(self, terms: list[str]) -> list[str]:
+        """Drop single words found in half the passages or more, when rarer ones remain.
+
+        FTS5's BM25 gives such words an IDF of (almost) zero, so they change no ranking; they only make
+        FTS5 read and merge long posting lists ("brest" in a corpus about Brest).
+        """
+        words = [t for t in terms if " " not in t]
+        if len(words) < 2:
+            return terms
+        with self._lock:
+            generation = self.generation()
+            if self._total_cache[0] != generation:
+                self._total_cache = (generation, self.count_documents())
+            total = self._total_cache[1]
+            if total < 50:
+                return terms
+            marks = ",".join("?" * len(words))
+            df = dict(
+                self.conn.execute(
+                    f"SELECT term, doc FROM documents_fts_vocab WHERE term IN ({marks})", words
+                ).fetchall()
+            )
+        common = {t for t in words if 2 * df.get(t, 0) >= total}
+        if not common or not any(df.get(t, 0) > 0 for t in words if t not in common):
+            return terms  # nothing common, or only common words match anything: keep them all
+        return [t for t in terms if t not in common]
 
     def bm25_retrieval(
         self,
@@ -465,12 +494,22 @@ class SQLiteDocumentStore:
                     "SELECT rowid, rank FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?",
                     (match, fetch),
                 ).fetchall()
-            docs = self._documents_by_rowid([h[0] for h in hits])
+            if geo is not None:
+                # Exact geographic test on the candidates' positions alone, before any Document
+                # is built: only the survivors are read in full.
+                near = self._rowids_within(geo, [h[0] for h in hits])
+                candidates = [h for h in hits if h[0] in near]
+            else:
+                candidates = hits
+            docs = self._documents_by_rowid([h[0] for h in candidates[: top_k if not filters else None]])
             results = []
-            for rowid, rank in hits:
+            for rowid, rank in candidates:
                 doc = docs.get(rowid)
-                if doc is None or (geo is not None and not _geo_keeps(doc, geo)):
-                    continue
+                if doc is None:
+                    docs.update(self._documents_by_rowid([rowid]))
+                    doc = docs.get(rowid)
+                    if doc is None:
+                        continue
                 if filters and not document_matches_filter(filters, doc):
                     continue
                 score = -float(rank)
@@ -480,6 +519,34 @@ class SQLiteDocumentStore:
             if len(hits) < fetch:
                 return results
             fetch *= 4
+
+    def _rowids_within(self, geo: GeoFilter, rowids: Sequence[int]) -> set[int]:
+        """Those of ``rowids`` whose passage gives a position inside the geographic filter."""
+        if not rowids:
+            return set()
+        marks = ",".join("?" * len(rowids))
+        rows = self.conn.execute(
+            f"SELECT rowid, json_extract(meta, '$.{M.POSITIONS}') FROM documents WHERE rowid IN ({marks})",
+            list(rowids),
+        ).fetchall()
+        owners: list[int] = []
+        lats: list[float] = []
+        lons: list[float] = []
+        for rowid, positions in rows:
+            for lat, lon in _positions(json.loads(positions) if positions else None):
+                owners.append(int(rowid))
+                lats.append(lat)
+                lons.append(lon)
+        if not owners:
+            return set()
+        lat_arr, lon_arr = np.array(lats), np.array(lons)
+        if geo.center is not None and geo.radius_nm is not None:
+            keep = distances_nm(geo.center, lat_arr, lon_arr) <= geo.radius_nm
+        else:
+            assert geo.bbox is not None
+            min_lat, min_lon, max_lat, max_lon = geo.bbox
+            keep = (lat_arr >= min_lat) & (lat_arr <= max_lat) & (lon_arr >= min_lon) & (lon_arr <= max_lon)
+        return {owner for owner, k in zip(owners, keep, strict=True) if k}
 
     def _dense_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         gen = self.generation()
@@ -682,19 +749,6 @@ def grid_cells(box: tuple[float, float, float, float]) -> list[str]:
         if (i1 - i0 + 1) * (j1 - j0 + 1) <= _MAX_CELLS or prefix == "a":
             return [f"{prefix}{i}x{j}" for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
     return []  # unreachable: the coarsest level always answers
-
-
-def _geo_keeps(doc: Document, geo: GeoFilter) -> bool:
-    points = _positions(doc.meta.get(M.POSITIONS))
-    if not points:
-        return False
-    if geo.center is not None and geo.radius_nm is not None:
-        lats = np.array([p[0] for p in points])
-        lons = np.array([p[1] for p in points])
-        return bool((distances_nm(geo.center, lats, lons) <= geo.radius_nm).any())
-    assert geo.bbox is not None
-    min_lat, min_lon, max_lat, max_lon = geo.bbox
-    return any(min_lat <= lat <= max_lat and min_lon <= lon <= max_lon for lat, lon in points)
 
 
 def _file_record(row: Sequence[Any]) -> FileRecord:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from haystack.core.errors import PipelineError
 
 from maritime import Assistant
 from maritime.answer import Answer

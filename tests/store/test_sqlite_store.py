@@ -234,3 +234,33 @@ def test_geo_filter_equals_brute_force(center: tuple[float, float], radius_nm: f
     got = {d.id for d in store.bm25_retrieval("épave", top_k=1000, geo=GeoFilter(center=Position(*center), radius_nm=radius_nm))}
     assert got == expected
     assert 0 < len(expected) < len(docs)  # the case really filters
+
+
+def test_dropping_common_words_changes_no_ranking() -> None:
+    """Words in half the passages or more have an IDF of ~0 in FTS5's BM25: leaving them out of the
+    query must give the same ranking as FTS5 gives with them."""
+    rng = np.random.default_rng(3)
+    docs = []
+    for i in range(120):
+        words = ["brest"] * int(rng.integers(1, 4)) + ["rade"] * int(rng.integers(0, 3))
+        if i % 7 == 0:
+            words += ["portzic"] * int(rng.integers(1, 3))
+        if i % 11 == 0:
+            words += ["minou"]
+        docs.append(Document(id=f"d{i:03d}", content=" ".join(words) + f" passage {i}", meta={M.LANGUAGE: "fr"}))
+    store = SQLiteDocumentStore(":memory:", glossary=False)
+    store.write_documents(docs)
+    expression = store.fts_query("brest portzic minou")
+    assert '"brest"' not in expression and '"portzic"' in expression
+    full = dict(
+        store.conn.execute(
+            "SELECT d.id, -f.rank FROM documents_fts f JOIN documents d ON d.rowid = f.rowid "
+            "WHERE documents_fts MATCH 'terms : (\"brest\" OR \"portzic\" OR \"minou\")'"
+        ).fetchall()
+    )
+    got = store.bm25_retrieval("brest portzic minou", top_k=10)
+    # Same scores (to the 1e-6 IDF FTS5 gives a common word), so the same ranking up to exact ties.
+    assert [d.score for d in got] == pytest.approx(sorted(full.values(), reverse=True)[:10], abs=1e-4)
+    assert all(d.score == pytest.approx(full[d.id], abs=1e-4) for d in got)
+    # Only common words: they are kept, so the query still finds passages.
+    assert len(store.bm25_retrieval("brest", top_k=5)) == 5
