@@ -35,7 +35,9 @@ print(json.dumps({"attempts": attempts, "hits": len(docs), "telemetry": t.teleme
 
 
 def test_ingest_and_search_make_no_outbound_connection(tmp_path: Path) -> None:
-    pdf = write_pdf(tmp_path / "a.pdf", [[("h1", "Goulet"), ("p", "2.1 Le feu du Portzic éclaire le Goulet.")]])
+    pdf = write_pdf(
+        tmp_path / "a.pdf", [[("h1", "Goulet"), ("p", "2.1 Le feu du Portzic éclaire le Goulet.")]]
+    )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no telemetry opt-out given by the caller
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "idx"), str(pdf)],

@@ -208,7 +208,13 @@ def test_write_policies_keep_fts_in_sync() -> None:
 
 @pytest.mark.parametrize(
     ("center", "radius_nm"),
-    [((48.35, -4.55), 3.0), ((48.35, -4.55), 7.0), ((48.30, -4.95), 40.0), ((0.05, 179.95), 12.0), ((89.9, 10.0), 30.0)],
+    [
+        ((48.35, -4.55), 3.0),
+        ((48.35, -4.55), 7.0),
+        ((48.30, -4.95), 40.0),
+        ((0.05, 179.95), 12.0),
+        ((89.9, 10.0), 30.0),
+    ],
     ids=["brest-3nm", "brest-7nm", "iroise-40nm", "antimeridian", "near-pole"],
 )
 def test_geo_filter_equals_brute_force(center: tuple[float, float], radius_nm: float) -> None:
@@ -221,7 +227,9 @@ def test_geo_filter_equals_brute_force(center: tuple[float, float], radius_nm: f
     for i in range(400):
         lat = float(np.clip(lat0 + rng.normal(0, 0.4), -90, 90))
         lon = float(((lon0 + rng.normal(0, 0.6)) + 180) % 360 - 180)
-        docs.append(Document(id=f"d{i}", content=f"épave signalée numéro {i}", meta={M.POSITIONS: [[lat, lon]]}))
+        docs.append(
+            Document(id=f"d{i}", content=f"épave signalée numéro {i}", meta={M.POSITIONS: [[lat, lon]]})
+        )
     store = SQLiteDocumentStore(":memory:", glossary=False)
     store.write_documents(docs)
     geod = Geod(ellps="WGS84")
@@ -231,7 +239,12 @@ def test_geo_filter_equals_brute_force(center: tuple[float, float], radius_nm: f
         _, _, metres = geod.inv(lon0, lat0, lon, lat)
         if metres / 1852.0 <= radius_nm:
             expected.add(d.id)
-    got = {d.id for d in store.bm25_retrieval("épave", top_k=1000, geo=GeoFilter(center=Position(*center), radius_nm=radius_nm))}
+    got = {
+        d.id
+        for d in store.bm25_retrieval(
+            "épave", top_k=1000, geo=GeoFilter(center=Position(*center), radius_nm=radius_nm)
+        )
+    }
     assert got == expected
     assert 0 < len(expected) < len(docs)  # the case really filters
 
@@ -247,7 +260,9 @@ def test_dropping_common_words_changes_no_ranking() -> None:
             words += ["portzic"] * int(rng.integers(1, 3))
         if i % 11 == 0:
             words += ["minou"]
-        docs.append(Document(id=f"d{i:03d}", content=" ".join(words) + f" passage {i}", meta={M.LANGUAGE: "fr"}))
+        docs.append(
+            Document(id=f"d{i:03d}", content=" ".join(words) + f" passage {i}", meta={M.LANGUAGE: "fr"})
+        )
     store = SQLiteDocumentStore(":memory:", glossary=False)
     store.write_documents(docs)
     expression = store.fts_query("brest portzic minou")
@@ -255,7 +270,7 @@ def test_dropping_common_words_changes_no_ranking() -> None:
     full = dict(
         store.conn.execute(
             "SELECT d.id, -f.rank FROM documents_fts f JOIN documents d ON d.rowid = f.rowid "
-            "WHERE documents_fts MATCH 'terms : (\"brest\" OR \"portzic\" OR \"minou\")'"
+            'WHERE documents_fts MATCH \'terms : ("brest" OR "portzic" OR "minou")\''
         ).fetchall()
     )
     got = store.bm25_retrieval("brest portzic minou", top_k=10)
