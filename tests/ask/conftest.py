@@ -9,9 +9,6 @@ The local-model fixtures come from ``tests/llm/conftest.py`` (a tiny random-weig
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +17,9 @@ from typing import Any
 import pytest
 
 from tests.llm.conftest import (  # noqa: F401  (fixtures re-exported for tests/ask)
-    LOOPBACK,
-    SERVER_START_TIMEOUT_S,
-    _wait_for_models,
     closed_port_url,
-    free_port,
     llama_cpp_module,
+    serve_gguf,
     tiny_gguf,
 )
 
@@ -152,46 +146,4 @@ def ask_llama_server(
     Same command as ``tests/llm``'s ``llama_server`` but with a 4096-token context: that one has 512,
     and a real ask prompt (system rules, chart facts, passages) needs about 1500 tokens.
     """
-    pytest.importorskip("uvicorn", reason="llama-cpp-python[server] extras are not installed")
-    pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] extras are not installed")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("ask-llama-server") / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(tiny_gguf),
-        "--model_alias",
-        "tiny-mistral",
-        "--chat_format",
-        "mistral-instruct",
-        "--host",
-        LOOPBACK,
-        "--port",
-        str(port),
-        "--n_ctx",
-        "4096",
-        "--n_threads",
-        "1",
-        "--n_threads_batch",
-        "1",
-    ]
-    env = {**os.environ, "no_proxy": "*", "NO_PROXY": "*"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://{LOOPBACK}:{port}/v1"
-    try:
-        try:
-            _wait_for_models(url, process, SERVER_START_TIMEOUT_S)
-        except (RuntimeError, TimeoutError) as exc:
-            tail = log_path.read_text(errors="replace")[-2000:]
-            pytest.fail(f"{exc}\n--- server log ---\n{tail}")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    yield from serve_gguf(tiny_gguf, n_ctx=4096, log_dir=tmp_path_factory.mktemp("ask-llama-server"))

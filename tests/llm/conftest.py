@@ -197,16 +197,24 @@ def llama_server(
     tiny_gguf: Path, llama_cpp_module: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """``python -m llama_cpp.server`` serving the tiny GGUF on a free loopback port; yields its ``/v1`` URL."""
+    yield from serve_gguf(tiny_gguf, n_ctx=512, log_dir=tmp_path_factory.mktemp("llama-server"))
+
+
+def serve_gguf(gguf: Path, *, n_ctx: int, log_dir: Path) -> Iterator[str]:
+    """Run ``python -m llama_cpp.server`` on ``gguf`` on a free loopback port; yield its ``/v1`` URL.
+
+    The server is stopped when the generator is closed (fixture teardown); its log is shown on failure.
+    """
     pytest.importorskip("uvicorn", reason="llama-cpp-python[server] extras are not installed")
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] extras are not installed")
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    log_path = log_dir / "server.log"
     command = [
         sys.executable,
         "-m",
         "llama_cpp.server",
         "--model",
-        str(tiny_gguf),
+        str(gguf),
         "--model_alias",
         "tiny-mistral",
         "--chat_format",
@@ -216,7 +224,7 @@ def llama_server(
         "--port",
         str(port),
         "--n_ctx",
-        "512",
+        str(n_ctx),
         "--n_threads",
         "1",
         "--n_threads_batch",
