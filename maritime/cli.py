@@ -262,6 +262,12 @@ def _doc_json(doc: Any) -> dict[str, Any]:
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Search modes to compare.")
 @click.option("-k", default=5, show_default=True, type=click.IntRange(1, 100), help="Cut-off for recall@k.")
 @click.option("--strict-section", is_flag=True, help="A hit must also match the expected section.")
+@click.option(
+    "--answers/--no-answers",
+    default=False,
+    help="Also ask every question and measure the answers (language, key facts, citations, refusals, "
+    "chart features), with the configured local model or extractively.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def eval_(
     questions: Path,
@@ -270,32 +276,49 @@ def eval_(
     modes: str,
     k: int,
     strict_section: bool,
+    answers: bool,
     as_json: bool,
 ) -> None:
-    """Measure retrieval on a question file: recall@k and MRR per mode, cross-lingual subset apart.
+    """Measure retrieval on a question file (recall@k and MRR per mode, cross-lingual apart) and,
+    with --answers, the answers themselves.
 
-    The index must already hold the publications the questions refer to. Example:
+    The index must already hold the publications and charts the questions refer to. Example:
 
-        maritime eval corpora/questions.yaml --index ./idx
+        maritime eval corpora/questions.yaml --index ./idx --answers
     """
-    from maritime.evaluation import evaluate_retrieval, load_questions, markdown_table
+    from maritime.evaluation import (
+        answers_table,
+        evaluate_answers,
+        evaluate_retrieval,
+        load_questions,
+        markdown_table,
+    )
 
     asst = _open(index_dir, embedder)
     chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
     bad = [m for m in chosen if m not in ("bm25", "dense", "hybrid")]
     if bad:
         raise click.UsageError(f"unknown mode(s) {', '.join(bad)}; use bm25, dense, hybrid")
-    results = evaluate_retrieval(
-        asst, load_questions(questions), modes=chosen, k=k, strict_section=strict_section
-    )
+    loaded = load_questions(questions)
+    retrievable = [q for q in loaded if q.expected]
+    results = evaluate_retrieval(asst, retrievable, modes=chosen, k=k, strict_section=strict_section)
+    answer_result = evaluate_answers(asst, loaded, top_k=k) if answers else None
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+        payload: dict[str, Any] = {"retrieval": [r.__dict__ for r in results]}
+        if answer_result is not None:
+            payload["answers"] = answer_result.__dict__
+        click.echo(json.dumps(payload, indent=2))
         return
     click.echo(f"Retrieval on {questions} (embedder: {asst.embedder_name or 'none'})")
     click.echo(markdown_table(results, k=k))
     for r in results:
         if r.subset == "all" and r.misses:
             click.echo(f"{r.mode}: missed {', '.join(r.misses)}")
+    if answer_result is not None:
+        click.echo("\nAnswers")
+        click.echo(answers_table(answer_result))
+        for kind, ids in answer_result.failures.items():
+            click.echo(f"{kind}: failed {', '.join(ids)}")
 
 
 @main.command()

@@ -72,7 +72,7 @@ def build_ask_pipeline(
     pipe.add_component("analyzer", MaritimeQueryAnalyzer(charts_path=charts))
     pipe.add_component("bm25", SQLiteBM25Retriever(document_store=store, top_k=candidates))
     pipe.add_component("chart", MaritimeChartQuery(charts_path=charts))
-    pipe.add_component("ranker", MaritimeGeoRanker(top_k=passages))
+    pipe.add_component("ranker", MaritimeGeoRanker(top_k=passages, document_store=store))
     llm = generator or MaritimeChatGenerator(backend="auto")
     # The prompt must fit the model's window with room left for the answer.
     pipe.add_component(

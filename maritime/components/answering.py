@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from haystack import Document, component, default_to_dict
+from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage
 from shapely.geometry import mapping
 
@@ -27,6 +27,7 @@ from maritime.answering.query import QueryAnalysis, QueryAnalyzer
 from maritime.geo.coordinates import Position
 from maritime.geo.geodesy import distances_nm
 from maritime.llm import tokenization
+from maritime.store.sqlite_store import SQLiteDocumentStore
 
 logger = logging.getLogger(__name__)
 
@@ -189,21 +190,58 @@ def _datum_in(name: str | None, language: str) -> str | None:
 
 @component
 class MaritimeGeoRanker:
-    """Raise passages that give a position near the question's place (a boost, not a filter)."""
+    """Keep the passages worth showing: raise those that give a position near the question's place (a
+    boost, not a filter), and drop them all when the question is about nothing the publications know.
 
-    def __init__(self, *, boost: float = 0.5, radius_nm: float = 5.0, top_k: int = 8) -> None:
+    A retriever always returns its best passages, even for "who won the 1998 world cup?". When less
+    than ``min_known_fraction`` of the question's words occur anywhere in the index
+    (:meth:`SQLiteDocumentStore.known_fraction`), no passage is passed on, so the answer says that
+    nothing relevant was found instead of quoting unrelated text.
+    """
+
+    def __init__(
+        self,
+        *,
+        boost: float = 0.5,
+        radius_nm: float = 5.0,
+        top_k: int = 8,
+        document_store: SQLiteDocumentStore | None = None,
+        min_known_fraction: float = 0.5,
+    ) -> None:
         self.boost = boost
         self.radius_nm = radius_nm
         self.top_k = top_k
+        self.document_store = document_store
+        self.min_known_fraction = min_known_fraction
 
     def to_dict(self) -> dict[str, Any]:
-        return default_to_dict(self, boost=self.boost, radius_nm=self.radius_nm, top_k=self.top_k)
+        return default_to_dict(
+            self,
+            boost=self.boost,
+            radius_nm=self.radius_nm,
+            top_k=self.top_k,
+            document_store=self.document_store.to_dict() if self.document_store else None,
+            min_known_fraction=self.min_known_fraction,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MaritimeGeoRanker:
+        params = data.get("init_parameters", {})
+        if params.get("document_store"):
+            params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
+        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document])
     def run(
         self, documents: list[Document], analysis: QueryAnalysis, top_k: int | None = None
     ) -> dict[str, Any]:
         keep = top_k or self.top_k
+        if (
+            documents
+            and self.document_store is not None
+            and self.document_store.known_fraction(analysis.question) < self.min_known_fraction
+        ):
+            return {"documents": []}
         position = analysis.position
         if position is None or not documents:
             return {"documents": documents[:keep]}

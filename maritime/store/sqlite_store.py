@@ -32,7 +32,7 @@ from maritime.errors import IndexStoreError
 from maritime.geo.coordinates import Position
 from maritime.geo.geodesy import bbox_around, distances_nm
 from maritime.publications.language import UNDETERMINED, detect_language
-from maritime.store.analysis import fts_quote, index_terms, query_term_alternatives
+from maritime.store.analysis import _is_stop, fts_quote, index_terms, query_term_alternatives, tokenize
 from maritime.store.glossary import Glossary
 
 logger = logging.getLogger(__name__)
@@ -433,6 +433,47 @@ class SQLiteDocumentStore:
                 terms.extend(expansion.translation_stems)
         unique = list(dict.fromkeys(t for t in terms if t))
         return " OR ".join(fts_quote(t) for t in self._without_common_terms(unique))
+
+    def known_fraction(self, query: str) -> float:
+        """Share of the query's content words that occur somewhere in the index (1.0 when it has none).
+
+        Every French and English stem of a word, and its glossary translations, count for it. Numbers
+        and one- or two-letter tokens are left out. A question about nothing the publications mention
+        ("who won the 1998 world cup?") scores near 0.
+
+        Examples
+        --------
+        >>> store = SQLiteDocumentStore(":memory:")
+        >>> store.write_documents([Document(content="Le feu du Portzic éclaire le Goulet.")])
+        1
+        >>> store.known_fraction("feux du goulet"), store.known_fraction("football world cup")
+        (1.0, 0.0)
+        """
+        tokens = [t for t in tokenize(query) if not _is_stop(t)]
+        alternatives = query_term_alternatives(query)  # one tuple per token above, same order
+        translations: dict[str, set[str]] = {}
+        if self.glossary:
+            for expansion in Glossary.load().expand(query):
+                for token in expansion.matched.split():
+                    translations.setdefault(token, set()).update(expansion.translation_stems)
+        groups = [
+            set(alts) | translations.get(token, set())
+            for token, alts in zip(tokens, alternatives, strict=True)
+            if not all(t.isdigit() or len(t) <= 2 for t in alts)
+        ]
+        if not groups:
+            return 1.0
+        singles = sorted({t.split()[0] for g in groups for t in g})
+        marks = ",".join("?" * len(singles))
+        with self._lock:
+            present = {
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT term FROM documents_fts_vocab WHERE term IN ({marks}) AND doc > 0", singles
+                ).fetchall()
+            }
+        known = sum(1 for g in groups if any(t.split()[0] in present for t in g))
+        return known / len(groups)
 
     def _without_common_terms(self, terms: list[str]) -> list[str]:
         """Drop single words found in half the passages or more, when rarer ones remain.
