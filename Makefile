@@ -42,8 +42,8 @@ pipelines: $(STAMP)
 	$(PY) -m maritime.pipelines pipelines
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check maritime tests benchmarks corpora charts hayhooks
-	$(VENV)/bin/ruff format --check maritime tests benchmarks corpora charts hayhooks
+	$(VENV)/bin/ruff check maritime tests benchmarks corpora charts hayhooks notebooks
+	$(VENV)/bin/ruff format --check maritime tests benchmarks corpora charts hayhooks notebooks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
