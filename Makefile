@@ -29,13 +29,11 @@ install-llm: $(LLM_STAMP)
 corpus: $(STAMP)
 	$(PY) corpora/build_corpus.py
 
-## Main job: set up, build the sample corpus, ingest it with the sample chart, then search and ask (FR, EN).
+## Main job: set up, build the sample corpus, ingest it with the sample chart, then start the web app
+## on http://127.0.0.1:7860 (Ctrl+C stops it).
 run: corpus
 	$(VENV)/bin/maritime ingest corpora/pdf charts/FR_BREST_SAMPLE.000 --index $(INDEX)
-	$(VENV)/bin/maritime search "Quels feux balisent le Goulet de Brest ?" --index $(INDEX) --top-k 3
-	$(VENV)/bin/maritime search "anchoring prohibited in the roadstead" --index $(INDEX) --top-k 3
-	$(VENV)/bin/maritime ask "Quel est le feu le plus proche de 48°21,5'N 004°33,0'O ?" --index $(INDEX)
-	$(VENV)/bin/maritime ask "Which wrecks are within 3 NM of 48°20'N 4°32'W?" --index $(INDEX)
+	$(VENV)/bin/maritime app --index $(INDEX)
 
 ## Regenerate pipelines/*.yaml from the Python builders (a test fails when they drift).
 pipelines: $(STAMP)

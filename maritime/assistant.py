@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +65,8 @@ class Assistant:
         self._pipelines: dict[tuple[str, int], Any] = {}
         self._charts: ChartStore | None = None
         self._ask_pipelines: dict[tuple[str, int], Any] = {}
+        # Two first questions at once (the web app) must not both build a pipeline.
+        self._build_lock = threading.RLock()
         self._generator = generator
 
     @classmethod
@@ -106,9 +111,17 @@ class Assistant:
 
     def _save_settings(self) -> None:
         path = self.index_dir / _SETTINGS
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self._settings, indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        # A temporary name of its own: two ingests at once each wrote, then moved, the same
+        # index.json.tmp, and the second move failed with FileNotFoundError (robustness tests).
+        fd, tmp = tempfile.mkstemp(prefix=f".{_SETTINGS}.", suffix=".tmp", dir=self.index_dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(self._settings, indent=2))
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     @property
     def embedder(self) -> Embedder | None:
@@ -154,6 +167,8 @@ class Assistant:
             report.charts_ingested += chart_report.ingested
             report.charts_unchanged += chart_report.unchanged
             report.skipped += chart_report.skipped
+            if chart_report.ingested:
+                self.refresh()
         if publications:
             if embed and self._settings.get("embedder") != self._chosen_embedder:
                 # The index remembers the model its passages are embedded with; only an ingest that
@@ -228,6 +243,9 @@ class Assistant:
         -------
         list of haystack Document, best first, with ``score`` and ``meta`` (source, page, section ...).
         """
+        # Control characters and lone surrogates (undecodable bytes in a command line or a form) out,
+        # as for ask(): the embedder's tokenizer raised on them (robustness tests).
+        query = _clean(query) if isinstance(query, str) else query
         if not query or not query.strip():
             raise ConfigError("empty query: type a question or keywords")
         if top_k <= 0:
@@ -246,15 +264,26 @@ class Assistant:
             GeoFilter(center=center, radius_nm=radius_nm)  # validates
             geo_kwargs["near"] = [center.lat, center.lon]
             geo_kwargs["radius_nm"] = radius_nm
-        embedded = (
-            bool(self.embedder_name) and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
-        )
-        if mode == "dense" and not embedded:
-            raise ConfigError(
-                "dense search needs embeddings: open the index with an embedder and run `maritime ingest` "
-                "(or Assistant.embed_pending())"
+        # One state of the index for the whole search: BM25 and dense retrieval of a hybrid search
+        # otherwise could each see a different side of an ingest's commit (robustness tests).
+        with self.store.snapshot():
+            embedded = (
+                bool(self.embedder_name)
+                and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
             )
-        use = mode if (mode != "hybrid" or embedded) else "bm25"
+            if mode == "dense" and not embedded:
+                # Also while an ingest that replaced every passage has not embedded the new ones yet.
+                raise ConfigError(
+                    "dense search needs embeddings: open the index with an embedder and run `maritime ingest` "
+                    "(or Assistant.embed_pending()); an ingest that is running embeds its passages after "
+                    "writing them, and bm25 or hybrid search works meanwhile"
+                )
+            use = mode if (mode != "hybrid" or embedded) else "bm25"
+            return self._retrieve(query, use, top_k, filters, geo_kwargs)
+
+    def _retrieve(
+        self, query: str, use: str, top_k: int, filters: dict[str, Any] | None, geo_kwargs: dict[str, Any]
+    ) -> list[Document]:
         if use == "bm25":
             return self.store.bm25_retrieval(query, top_k=top_k, filters=filters, geo=_geo_filter(geo_kwargs))
         if use == "dense":
@@ -317,6 +346,8 @@ class Assistant:
         if len(question) > MAX_QUESTION_CHARS:
             raise ConfigError(f"question too long ({len(question)} characters, at most {MAX_QUESTION_CHARS})")
         question = _clean(question)
+        if not question:  # nothing but control characters
+            raise ConfigError("empty question: it holds only control characters")
         center = _as_position(near) if near is not None else None
         if language is not None and language not in ("fr", "en"):
             raise ConfigError(f"language must be 'fr' or 'en', got {language!r}")
@@ -336,13 +367,28 @@ class Assistant:
         if on_token is not None:
             data["llm"] = {"streaming_callback": lambda chunk: on_token(chunk.content)}
         start = time.perf_counter()
-        result = pipe.run(data, include_outputs_from={"analyzer"})
+        # The passages of one answer come from one state of the index, even while an ingest commits.
+        with pipe.get_component("bm25").document_store.snapshot():
+            result = pipe.run(data, include_outputs_from={"analyzer"})
         answer: Answer = result["answer"]["answer"]
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         if conversation is not None:
             conversation.last_analysis = result["analyzer"]["analysis"]
             conversation.answers.append(answer)
         return answer
+
+    def refresh(self) -> None:
+        """Forget the pipelines built so far, so the next question sees what was ingested since.
+
+        The ask pipeline keeps its own chart store and gazetteer; :meth:`ingest` calls this after it
+        adds chart data. The generator (and a model it loaded) is kept for the next pipeline.
+        """
+        with self._build_lock:
+            for key, pipe in list(self._ask_pipelines.items()):
+                # A component belongs to one pipeline: release the generator before dropping this one.
+                pipe.remove_component("llm")
+                del self._ask_pipelines[key]
+            self._pipelines.clear()
 
     def conversation(self) -> Conversation:
         """A conversation whose follow-up questions keep the previous place and subject."""
@@ -353,6 +399,10 @@ class Assistant:
             bool(self.embedder_name) and self.store.embedding_models().get(self.embedder_name or "", 0) > 0
         )
         key = ("ask-dense" if embedded else "ask-bm25", 0)
+        with self._build_lock:
+            return self._build_ask_pipeline(key, embedded)
+
+    def _build_ask_pipeline(self, key: tuple[str, int], embedded: bool) -> Any:
         if key not in self._ask_pipelines:
             from maritime.components.generators import MaritimeChatGenerator
             from maritime.pipelines import build_ask_pipeline

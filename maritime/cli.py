@@ -415,3 +415,33 @@ def ask(
         f"mode: {answer.mode}" + (f" ({answer.model})" if answer.model else "") + f". {NOT_FOR_NAVIGATION}",
         err=True,
     )
+
+
+@main.command()
+@_index_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
+)
+@click.option(
+    "--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Login file, lines user:password or user:pbkdf2_sha256$... (python -m maritime.app.auth USER) "
+    "[default: $MARITIME_APP_AUTH_FILE, else no login].",
+)
+def app(index_dir: Path | None, host: str, port: int, auth_file: Path | None) -> None:
+    """Start the web app: chat in French or English with citations, map, sources, upload, index.
+
+    Serves on http://127.0.0.1:7860 by default and makes no request outside this machine. Not for
+    navigation. Example:
+
+        maritime app --index ./idx --port 7860 --auth-file ~/.config/maritime/users
+    """
+    from maritime.app.app import build_app, launch_app
+
+    blocks = build_app(index_dir if index_dir is not None else default_index_dir(), auth=auth_file)
+    click.echo(f"maritime app on http://{host}:{port} (Ctrl+C to stop). {NOT_FOR_NAVIGATION}", err=True)
+    launch_app(blocks, host=host, port=port, quiet=True)

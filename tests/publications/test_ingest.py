@@ -165,3 +165,16 @@ def test_parallel_conversion_gives_the_same_index(tmp_path: Path) -> None:
 
     assert contents(parallel) == contents(serial)
     assert parallel.search("Paragraphe propre document 3", mode="bm25")[0].meta["source"] == "doc3.pdf"
+
+
+def test_charts_ingested_after_a_question_are_seen_by_the_next(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    asst = Assistant.open(tmp_path / "index", embedder="none")
+    asst.ingest([write_pdf(tmp_path / "a.pdf", PAGES)])
+    question = "Quel est le feu le plus proche de 48°21,5'N 004°33,0'O ?"
+    before = asst.ask(question)
+    assert before.chart_features == []  # no chart yet: the pipeline is built without one
+    asst.ingest([REPO / "charts" / "FR_BREST_SAMPLE.000"])
+    after = asst.ask(question)
+    assert [f.object_class for f in after.chart_features] == ["LIGHTS"]
