@@ -313,6 +313,7 @@ class Assistant:
         *,
         conversation: Conversation | None = None,
         on_token: Callable[[str], None] | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> Answer:
         """Answer a question from the publications and the charts, with citations and a map.
 
@@ -331,6 +332,10 @@ class Assistant:
             Keeps the place and subject between questions ("et le suivant ?"); see :meth:`conversation`.
         on_token:
             Called with each piece of text as a local model writes it (streaming).
+        filters:
+            Haystack metadata filters on the passages the answer may use, e.g. documents in English
+            only: ``{"field": "meta.language", "operator": "==", "value": "en"}``. Chart features are
+            not filtered by them.
 
         Returns
         -------
@@ -364,6 +369,10 @@ class Assistant:
                 "previous": conversation.last_analysis if conversation else None,
             },
         }
+        if filters:
+            data["bm25"] = {"filters": filters}
+            if "dense" in pipe.graph.nodes:
+                data["dense"] = {"filters": filters}
         if on_token is not None:
             data["llm"] = {"streaming_callback": lambda chunk: on_token(chunk.content)}
         start = time.perf_counter()

@@ -261,11 +261,16 @@ def _ask_area(filters: Filters) -> tuple[Position | None, float | None]:
     return None, None
 
 
-def haystack_filters(filters: Filters) -> dict[str, Any] | None:
-    """Haystack metadata filters for the document type (the language goes through ``language=``)."""
-    if filters.doc_type is None:
+def haystack_filters(filters: Filters, *, with_language: bool = False) -> dict[str, Any] | None:
+    """Haystack metadata filters for the document type (and, with ``with_language``, the language)."""
+    conditions = []
+    if filters.doc_type is not None:
+        conditions.append({"field": "meta.doc_type", "operator": "==", "value": filters.doc_type})
+    if with_language and filters.doc_language:
+        conditions.append({"field": "meta.language", "operator": "==", "value": filters.doc_language})
+    if not conditions:
         return None
-    return {"field": "meta.doc_type", "operator": "==", "value": filters.doc_type}
+    return conditions[0] if len(conditions) == 1 else {"operator": "AND", "conditions": conditions}
 
 
 def _describe_filters(filters: Filters, language: str) -> tuple[str, ...]:
@@ -304,9 +309,9 @@ def ask(
 ) -> AnswerView:
     """Answer ``question`` with the filters applied, as an :class:`AnswerView`.
 
-    The area goes to ``Assistant.ask`` as ``near``/``radius_nm`` (a box as the circle around it).
-    ``Assistant.ask`` takes no metadata filter, so a document language or type (and a box, exactly)
-    is applied to a text search run beside it, whose passages the view lists apart, with a warning.
+    The area goes to ``Assistant.ask`` as ``near``/``radius_nm`` (a box as the circle around it), the
+    document language and type as metadata filters on the passages it may cite. A box is also applied
+    exactly to a text search run beside it, whose passages the view lists apart.
 
     Raises
     ------
@@ -326,22 +331,15 @@ def ask(
             language=filters.answer_language,
             conversation=conversation,
             on_token=on_token,
+            filters=haystack_filters(filters, with_language=True),
         )
     passages: tuple[PassageView, ...] = ()
     notes: list[str] = []
     fr = answer.language == "fr"
-    if filters.restricts_documents or filters.area == "bbox":
+    if filters.area == "bbox":
         with _hold(gate, "shared"):
             passages = search_passages(asst, question, filters)
-        if filters.restricts_documents:
-            notes.append(
-                "La réponse n'est pas restreinte par langue ou type de document (Assistant.ask n'a pas ce "
-                "filtre) : les passages qui y répondent sont listés sous la réponse."
-                if fr
-                else "The answer is not restricted by document language or type (Assistant.ask has no such "
-                "filter): the passages that match them are listed below the answer."
-            )
-        if filters.area == "bbox" and radius_nm is not None:
+        if radius_nm is not None:
             radius = f"{radius_nm:.1f}"
             notes.append(
                 f"Le rectangle est appliqué à la réponse comme le cercle de {radius.replace('.', ',')} M qui "

@@ -196,19 +196,20 @@ def test_ask_with_area_passes_near_and_radius(asst: Assistant, chart_truth: Char
 @pytest.mark.parametrize(
     ("kwargs", "check"),
     [
-        ({"doc_language": "en"}, lambda p: p.language == "en"),
-        ({"doc_type": "regulation"}, lambda p: p.doc_type == "regulation"),
+        ({"doc_language": "en"}, lambda c: c.language == "en"),
+        ({"doc_type": "regulation"}, lambda c: c.source.startswith("arrete_")),
     ],
     ids=["language", "doc-type"],
 )
-def test_document_filters_list_matching_passages_and_warn(
+def test_document_filters_restrict_what_the_answer_cites(
     asst: Assistant, kwargs: dict, check: object
 ) -> None:
     filters = handlers.parse_filters(**kwargs)
     view = handlers.ask(asst, "mouillage interdit dans la rade", filters=filters)
-    assert view.passages, "the filtered search finds passages"
-    assert all(check(p) for p in view.passages)  # type: ignore[operator]
-    assert any("Assistant.ask" in w for w in view.warnings)
+    assert view.citations, "the filtered answer still cites passages"
+    assert all(check(c) for c in view.citations)  # type: ignore[operator]
+    unfiltered = handlers.ask(asst, "mouillage interdit dans la rade")
+    assert not all(check(c) for c in unfiltered.citations)  # type: ignore[operator]  (the filter mattered)
 
 
 def test_box_filter_keeps_passages_inside_the_box(asst: Assistant) -> None:
