@@ -155,6 +155,17 @@ def question_language(question: str, default: str = "en") -> str:
     # Answers are written in French or English: weigh only those two. The other languages the
     # passage detector knows share short words ("de", "la", "do") and would only blur the choice.
     scores = language_scores(question)
+    # A question clearly in another language the passage detector knows (Spanish, German...) is
+    # answered in the default language: shared short words ("la", "de") made a Spanish question read
+    # as French (robustness tests). Clearly: 3 function words or more, 2 more than French or English
+    # have, and no letter that only French uses here.
+    other = max((lang for lang in scores if lang not in ("fr", "en")), key=lambda lang: scores[lang])
+    if (
+        scores[other] >= 3
+        and scores[other] >= max(scores["fr"], scores["en"]) + 2
+        and not re.search(r"[àâçèêëîïôûùœ]", question.lower())
+    ):
+        return default
     folded = _fold(question)
     fr = (
         scores["fr"]

@@ -353,6 +353,11 @@ def _emit(
 # the group and its commands
 
 
+#: A southern or western position in decimal degrees ("-33.9, 18.4") starts with a minus sign: read
+#: it as the position it is, not as an unknown option.
+_POSITION_ARGS = {"ignore_unknown_options": True}
+
+
 @click.group("chart")
 def chart() -> None:
     """Query the ingested nautical charts (S-57 ENC): features near a position, along a route, lights.
@@ -364,7 +369,7 @@ def chart() -> None:
     """
 
 
-@chart.command("near")
+@chart.command("near", context_settings=_POSITION_ARGS)
 @click.argument("position")
 @click.option(
     "--radius-nm", type=float, default=1.0, show_default=True, help="Search radius in nautical miles."
@@ -397,7 +402,7 @@ def near_cmd(
     )
 
 
-@chart.command("nearest")
+@chart.command("nearest", context_settings=_POSITION_ARGS)
 @click.argument("position")
 @click.option("-n", "count", type=int, default=1, show_default=True, help="How many features.")
 @click.option("--max-radius-nm", type=float, default=None, help="Do not look further than this (NM).")
@@ -423,7 +428,7 @@ def nearest_cmd(
     _emit(frame, language=language, as_json=as_json, geojson_path=geojson_path, query=pos)
 
 
-@chart.command("at")
+@chart.command("at", context_settings=_POSITION_ARGS)
 @click.argument("position")
 @_classes_option
 @_common_options
@@ -499,7 +504,7 @@ def _least_depth_json(least: LeastDepth | None) -> dict[str, Any] | None:
     }
 
 
-@chart.command("route")
+@chart.command("route", context_settings=_POSITION_ARGS)
 @click.argument("positions", nargs=-1, required=True)
 @click.option(
     "--width-nm",
@@ -562,7 +567,7 @@ def route_cmd(
         click.echo(f"{len(least.unknown_depth)} {words['unknown']}")
 
 
-@chart.command("lights-visible")
+@chart.command("lights-visible", context_settings=_POSITION_ARGS)
 @click.argument("position")
 @_common_options
 def lights_visible_cmd(

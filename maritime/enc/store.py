@@ -9,6 +9,16 @@ Layout of the store folder (``<index>/charts/`` in the CLI)::
 Every file is written to a temporary name and moved into place with :func:`os.replace`, so a crash or a
 corrupt dataset never leaves a half-written index behind.
 
+A change touches several files (the dataset's parquet, the gazetteer, the catalogue), so it is committed
+through the catalogue: the new files are first written under hidden staged names, then catalog.json is
+replaced with the new entry and a ``pending`` map (final name -> staged name), then the staged files are
+moved into place and ``pending`` is dropped. Readers take a staged file while it is pending. A process
+killed at any point thus leaves the old state (before the catalogue is replaced) or the new one (after),
+never the new features under the old catalogue entry; the next writer finishes the moves. Writers
+(:meth:`ChartStore.ingest`, :meth:`~ChartStore.add_dataset`, :meth:`~ChartStore.remove`) hold an
+exclusive ``fcntl`` lock on ``<folder>/.lock`` and re-read the catalogue under it, so two ingests into
+one store, from two processes, run one after the other and neither loses the other's datasets.
+
 Geometry rules. Coordinates are (lon, lat) in EPSG:4326 and S-57 edges are straight lines in lon/lat,
 as stored. Distances are geodesic on the WGS84 ellipsoid (``pyproj.Geod``), in nautical miles of
 1852 m; bearings are true, from the query position to the nearest point of the feature (0 when the
@@ -35,6 +45,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -53,6 +64,11 @@ from maritime.enc.model import CellMetadata
 from maritime.errors import ChartQueryError, CoordinateError, IndexStoreError, IngestError
 from maritime.geo.coordinates import Position, parse_position
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: writers are not serialised across processes
+    fcntl = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from maritime.enc.gazetteer import Gazetteer
 
@@ -62,6 +78,12 @@ log = logging.getLogger(__name__)
 NM_M = 1852.0
 #: Name of the catalogue file in the store folder.
 CATALOG_FILE = "catalog.json"
+#: Lock file held by writers (hidden: dataset discovery skips it).
+LOCK_FILE = ".lock"
+#: Suffix of files written by a change that is not committed yet.
+_STAGED_SUFFIX = ".staged"
+#: Attempts at reading a consistent set of files while another process commits.
+_LOAD_ATTEMPTS = 5
 CATALOG_VERSION = 1
 #: Extra columns of every query result.
 COL_DISTANCE_NM = "distance_nm"
@@ -369,6 +391,79 @@ def dataset_files(path: Path) -> list[Path]:
     return [path]
 
 
+def _without_links_out(root: Path, found: list[Path], report: ChartIngestReport) -> list[Path]:
+    """``found`` (files under the folder ``root``) less the symbolic links that lead out of ``root``.
+
+    As for publications (:func:`maritime.publications.ingest.discover`): a link inside an ingested
+    folder is not followed out of it; it is reported in ``skipped``. A path given directly is used
+    as given.
+    """
+    base = root.resolve()
+    kept = []
+    for path in found:
+        target = path.resolve()
+        if path.is_symlink() and not target.is_relative_to(base):
+            report.skipped.append(
+                (
+                    str(path),
+                    f"symbolic link to {target}, outside the ingested folder {root}: not followed "
+                    "(ingest the target itself if you mean it)",
+                )
+            )
+            continue
+        kept.append(path)
+    return kept
+
+
+#: DSSI fields counting the records of each kind in an S-57 file (meta, cartographic, geo, collection,
+#: isolated nodes, connected nodes, edges, faces).
+_DSSI_COUNTS = ("NOMR", "NOCR", "NOGR", "NOLR", "NOIN", "NOCN", "NOED", "NOFA")
+
+
+def _check_declared_records(path: Path) -> None:
+    """Refuse a base cell that holds fewer records than its DSSI field declares.
+
+    A cell cut exactly at a record boundary is a valid ISO 8211 file, and GDAL reads it without a
+    word: it then replaced the stored cell with a part of it (robustness tests). The DSSI field of
+    the DSID record counts the records of each kind; with the descriptive record, the DSID record and
+    the DSPM record the file holds at least that many.
+
+    Raises
+    ------
+    IngestError
+        The file holds fewer records than declared.
+    """
+    import pyogrio
+
+    from maritime.enc import s57
+
+    records = s57.check_iso8211(path)
+    try:
+        dsid = pyogrio.read_dataframe(
+            path, layer="DSID", read_geometry=False, **{**s57.S57_OPEN_OPTIONS, "UPDATES": "IGNORE"}
+        )
+    except Exception:  # not readable: the reader says why
+        return
+    if not len(dsid):
+        return
+    fields = dsid.iloc[0].to_dict()
+    declared = 0
+    for name in _DSSI_COUNTS:
+        value = fields.get(f"DSSI_{name}")
+        try:
+            declared += int(value) if value is not None and not pd.isna(value) else 0
+        except (TypeError, ValueError):
+            return  # a DSSI we cannot read: no check
+    has_dspm = any(k.startswith("DSPM_") and v is not None and not pd.isna(v) for k, v in fields.items())
+    expected = declared + 2 + int(has_dspm)  # + descriptive record, DSID (and DSPM)
+    if records < expected:
+        raise IngestError(
+            str(path),
+            f"truncated S-57 cell: it ends after {records - 1} of the {expected - 1} records its DSID "
+            "declares; the end of the file is missing, fetch the cell again",
+        )
+
+
 def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -534,6 +629,10 @@ class ChartStore:
         self._catalog: dict[str, Any] = {"version": CATALOG_VERSION, "datasets": {}, "gazetteers": {}}
         self._loaded: _Loaded | None = None
         self._gazetteer: Gazetteer | None = None
+        self._write_mutex = threading.RLock()
+        self._write_depth = 0
+        self._writer: int | None = None  # thread holding the write lock
+        self._catalog_text: str | None = None  # catalog.json as last read or written
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -553,19 +652,122 @@ class ChartStore:
             store.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IndexStoreError(f"cannot create the chart store folder {store.folder}: {exc}") from exc
-        catalog_path = store.folder / CATALOG_FILE
-        if catalog_path.exists():
-            try:
-                catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise IndexStoreError(
-                    f"{catalog_path} is not readable JSON ({exc}); remove the folder and ingest again"
-                ) from exc
-            if not isinstance(catalog, dict) or not isinstance(catalog.get("datasets"), dict):
-                raise IndexStoreError(f"{catalog_path} is not a maritime chart catalogue")
-            catalog.setdefault("gazetteers", {})
-            store._catalog = catalog
+        store._read_catalog()
         return store
+
+    def _read_catalog(self) -> None:
+        """(Re)load catalog.json from the folder (kept as is when there is none yet)."""
+        catalog_path = self.folder / CATALOG_FILE
+        if not catalog_path.exists():
+            return
+        try:
+            text = catalog_path.read_text(encoding="utf-8")
+            catalog = json.loads(text)
+        except (OSError, ValueError) as exc:
+            raise IndexStoreError(
+                f"{catalog_path} is not readable JSON ({exc}); remove the folder and ingest again"
+            ) from exc
+        if not isinstance(catalog, dict) or not isinstance(catalog.get("datasets"), dict):
+            raise IndexStoreError(f"{catalog_path} is not a maritime chart catalogue")
+        catalog.setdefault("gazetteers", {})
+        self._catalog_text = text
+        if catalog != self._catalog:
+            # What was loaded belonged to the previous catalogue: features and names follow the new one.
+            self._catalog = catalog
+            self._loaded = None
+            self._gazetteer = None
+
+    def _catalog_stamp(self) -> str | None:
+        """The text of catalog.json, which changes with every save (its ``generation`` counts them)."""
+        try:
+            return (self.folder / CATALOG_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    # ---------------------------------------------------------------- writing: lock and commit
+
+    @contextlib.contextmanager
+    def _writing(self) -> Any:
+        """Hold the store's write lock (threads of this process, then other processes through fcntl).
+
+        Re-entrant. On taking it the catalogue is re-read, since another process may have committed
+        since this store was opened, and a change that a killed writer left half moved is finished.
+        """
+        with self._write_mutex:
+            if self._write_depth:
+                self._write_depth += 1
+                try:
+                    yield
+                finally:
+                    self._write_depth -= 1
+                return
+            with open(self.folder / LOCK_FILE, "a+b") as handle:
+                if fcntl is not None:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # waits for the other writer
+                self._write_depth, self._writer = 1, threading.get_ident()
+                try:
+                    self._read_catalog()
+                    self._finish_pending()
+                    self._remove_orphans()
+                    yield
+                finally:
+                    self._write_depth, self._writer = 0, None
+                    if fcntl is not None:
+                        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _stage(self, name: str, write: Callable[[Path], object]) -> str:
+        """Write a file under a hidden staged name; return that name (see :meth:`_commit`)."""
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=_STAGED_SUFFIX, dir=self.folder)
+        os.close(fd)
+        try:
+            write(Path(tmp_name))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        return Path(tmp_name).name
+
+    def _stage_gazetteer(self) -> str:
+        from maritime.enc.gazetteer import GAZETTEER_FILE
+
+        entries = self.gazetteer.entries
+        return self._stage(GAZETTEER_FILE, lambda tmp: entries.to_parquet(tmp, index=False))
+
+    def _commit(self, moves: dict[str, str]) -> None:
+        """Make the catalogue in memory and the staged files ``moves`` (final -> staged) the store's.
+
+        Replacing catalog.json (with ``pending`` = ``moves``) is the commit point; the moves after it
+        are finished by the next writer if this process dies first.
+        """
+        self._catalog["pending"] = dict(moves)
+        self._save_catalog()
+        self._finish_pending()
+
+    def _finish_pending(self) -> None:
+        pending = self._catalog.get("pending")
+        if not pending:
+            self._catalog.pop("pending", None)
+            return
+        for final, staged in pending.items():
+            # Already moved when a previous writer died after some of the moves.
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.folder / staged, self.folder / final)
+        del self._catalog["pending"]
+        self._save_catalog()
+
+    def _remove_orphans(self) -> None:
+        """Staged and temporary files of writers killed before their commit (the lock is held)."""
+        for pattern in (f".*{_STAGED_SUFFIX}", ".*.tmp"):
+            for orphan in self.folder.glob(pattern):
+                with contextlib.suppress(OSError):
+                    orphan.unlink()
+
+    def _file(self, name: str) -> Path:
+        """Where to read ``name`` from: its staged copy while a commit is being finished."""
+        staged = (self._catalog.get("pending") or {}).get(name)
+        if staged and (self.folder / staged).exists():
+            return self.folder / staged
+        return self.folder / name
 
     @staticmethod
     def is_chart_path(path: Path | str) -> bool:
@@ -611,6 +813,10 @@ class ChartStore:
         progress:
             Called as ``progress(done, total, label)`` after each dataset.
         """
+        with self._writing():
+            return self._ingest(paths, progress)
+
+    def _ingest(self, paths: Iterable[Path | str], progress: ProgressCallback | None) -> ChartIngestReport:
         from maritime.enc import s57
 
         report = ChartIngestReport()
@@ -630,9 +836,10 @@ class ChartStore:
                 continue
             if not found:
                 report.skipped.append((str(path), "no chart dataset (.000, .gpkg, .geojson) found"))
-            todo.extend(Path(p) for p in found)
             if path.is_dir():
-                todo.extend(p for p in sorted(path.rglob("*.csv")) if self.is_gazetteer_path(p))
+                found = [*found, *(p for p in sorted(path.rglob("*.csv")) if self.is_gazetteer_path(p))]
+                found = _without_links_out(path, [Path(p) for p in found], report)
+            todo.extend(Path(p) for p in found)
         for done, path in enumerate(todo, start=1):
             label = path.name
             try:
@@ -662,9 +869,11 @@ class ChartStore:
     ) -> None:
         digest = _sha256_files(dataset_files(path))
         same = self._find_by_hash(digest)
-        if same is not None and (self.folder / f"{same}.parquet").exists():
+        if same is not None and self._file(f"{same}.parquet").exists():
             report.unchanged.append(same)
             return
+        if path.suffix.lower() == ".000":
+            _check_declared_records(path)
         frame, meta = read(path)
         n = self.add_dataset(frame, meta, dataset_sha256=digest)
         report.ingested.append((meta.cell, n))
@@ -676,10 +885,16 @@ class ChartStore:
         if entry and entry.get("file_sha256") == digest:
             report.unchanged.append(source)
             return
-        n = self.gazetteer.add_place_list(path, source=source)
-        self._catalog["gazetteers"][source] = {"path": str(path), "file_sha256": digest, "n_entries": n}
-        self.gazetteer.save()
-        self._save_catalog()
+        with self._writing():
+            try:
+                n = self.gazetteer.add_place_list(path, source=source)
+            except BaseException:
+                self._gazetteer = None  # drop what was added in memory: reloaded from the folder
+                raise
+            self._catalog["gazetteers"][source] = {"path": str(path), "file_sha256": digest, "n_entries": n}
+            from maritime.enc.gazetteer import GAZETTEER_FILE
+
+            self._commit({GAZETTEER_FILE: self._stage_gazetteer()})
         report.ingested.append((source, n))
 
     def add_dataset(
@@ -703,20 +918,30 @@ class ChartStore:
             out = out.to_crs(model.CRS)
         out[model.COL_CELL] = cell
         out = out.reset_index(drop=True)
-        _atomic_write(self.folder / f"{cell}.parquet", lambda tmp: out.to_parquet(tmp, index=False))
         counts = out[model.COL_CLASS].value_counts().to_dict()
         bounds = [float(v) for v in out.total_bounds] if len(out) else None
-        self._catalog["datasets"][cell] = {
+        entry = {
             "metadata": _metadata_to_dict(metadata),
             "dataset_sha256": dataset_sha256 or metadata.file_sha256,
             "n_features": len(out),
             "feature_counts": {str(k): int(v) for k, v in counts.items()},
             "bounds": bounds,
         }
-        self.gazetteer.set_chart_names(cell, out)
-        self.gazetteer.save()
-        self._save_catalog()
-        self._loaded = None
+        from maritime.enc.gazetteer import GAZETTEER_FILE
+
+        with self._writing():
+            staged = self._stage(f"{cell}.parquet", lambda tmp: out.to_parquet(tmp, index=False))
+            try:
+                self.gazetteer.set_chart_names(cell, out)
+                moves = {f"{cell}.parquet": staged, GAZETTEER_FILE: self._stage_gazetteer()}
+            except BaseException:
+                self._gazetteer = None
+                with contextlib.suppress(OSError):
+                    (self.folder / staged).unlink()
+                raise
+            self._catalog["datasets"][cell] = entry
+            self._commit(moves)
+            self._loaded = None
         return len(out)
 
     def remove(self, cell: str) -> None:
@@ -727,20 +952,27 @@ class ChartStore:
         ChartQueryError
             No dataset of that name is stored.
         """
-        if cell not in self._catalog["datasets"]:
-            known = ", ".join(sorted(self._catalog["datasets"])) or "none"
-            raise ChartQueryError(f"no dataset {cell!r} in {self.folder} (stored: {known})")
-        del self._catalog["datasets"][cell]
-        self._save_catalog()
-        with contextlib.suppress(FileNotFoundError):
-            (self.folder / f"{cell}.parquet").unlink()
-        self.gazetteer.remove_cell(cell)
-        self.gazetteer.save()
-        self._loaded = None
+        from maritime.enc.gazetteer import GAZETTEER_FILE
+
+        with self._writing():
+            if cell not in self._catalog["datasets"]:
+                known = ", ".join(sorted(self._catalog["datasets"])) or "none"
+                raise ChartQueryError(f"no dataset {cell!r} in {self.folder} (stored: {known})")
+            self.gazetteer.remove_cell(cell)
+            moves = {GAZETTEER_FILE: self._stage_gazetteer()}
+            del self._catalog["datasets"][cell]
+            self._commit(moves)
+            # After the commit: a crash before this line leaves a file no entry points to.
+            with contextlib.suppress(FileNotFoundError):
+                (self.folder / f"{cell}.parquet").unlink()
+            self._loaded = None
 
     def _save_catalog(self) -> None:
+        # Counted, so that a reader can tell that the store changed while it read it (_read_frames).
+        self._catalog["generation"] = int(self._catalog.get("generation") or 0) + 1
         text = json.dumps(self._catalog, indent=1, sort_keys=True, ensure_ascii=False)
         _atomic_write_text(self.folder / CATALOG_FILE, text)
+        self._catalog_text = text
 
     # ---------------------------------------------------------------- reading
 
@@ -763,14 +995,31 @@ class ChartStore:
     def gazetteer(self) -> Gazetteer:
         """The names of this store's charts and place lists (loaded on first use)."""
         if self._gazetteer is None:
-            from maritime.enc.gazetteer import Gazetteer
+            from maritime.enc.gazetteer import GAZETTEER_FILE, Gazetteer
 
-            try:
-                self._gazetteer = Gazetteer.load(self.folder)
-            except Exception as exc:  # pyarrow raises several types for a damaged file
-                raise IndexStoreError(
-                    f"cannot read the gazetteer in {self.folder} ({exc}); delete gazetteer.parquet and ingest again"
-                ) from exc
+            # Read with the catalogue now on disk, and again if another process commits meanwhile, so
+            # that the names are those of the datasets the store serves (as in _read_frames).
+            writing = self._writer == threading.get_ident()
+            for _ in range(_LOAD_ATTEMPTS):
+                stamp = self._catalog_stamp()
+                if not writing and stamp != self._catalog_text:
+                    self._read_catalog()
+                path = self._file(GAZETTEER_FILE)
+                try:
+                    entries = gpd.read_parquet(path) if path.exists() else None
+                except FileNotFoundError:
+                    if writing:
+                        raise
+                    continue  # moved by a commit of another process: read again
+                except Exception as exc:  # pyarrow raises several types for a damaged file
+                    raise IndexStoreError(
+                        f"cannot read the gazetteer in {self.folder} ({exc}); delete gazetteer.parquet and "
+                        "ingest again"
+                    ) from exc
+                if writing or self._catalog_stamp() == stamp:
+                    self._gazetteer = Gazetteer(entries, self.folder)
+                    return self._gazetteer
+            raise IndexStoreError(f"the chart store {self.folder} kept changing while it was read; try again")
         return self._gazetteer
 
     def features(
@@ -785,19 +1034,46 @@ class ChartStore:
             mask &= frame[model.COL_CELL].isin(list(cells)).to_numpy()
         return frame[mask].reset_index(drop=True)
 
+    def _read_frames(self) -> tuple[list[gpd.GeoDataFrame], dict[str, float]]:
+        """The stored datasets, read together with the catalogue that describes them.
+
+        Another process may commit meanwhile: when catalog.json is replaced during the read, the read
+        starts again, so that the features always match their catalogue entries (robustness tests).
+        The writer holding the lock reads its own catalogue in memory.
+        """
+        writing = self._writer == threading.get_ident()
+        for _ in range(_LOAD_ATTEMPTS):
+            stamp = self._catalog_stamp()
+            if not writing:
+                self._read_catalog()
+            frames = []
+            scales: dict[str, float] = {}
+            cell = ""
+            try:
+                for cell, entry in sorted(self._catalog["datasets"].items()):
+                    path = self._file(f"{cell}.parquet")
+                    try:
+                        frames.append(gpd.read_parquet(path))
+                    except FileNotFoundError:
+                        raise
+                    except Exception as exc:
+                        raise IndexStoreError(f"cannot read {path} ({exc}); ingest {cell} again") from exc
+                    scale = entry["metadata"].get("compilation_scale")
+                    scales[cell] = float(scale) if scale else math.inf
+            except FileNotFoundError as exc:
+                if writing or self._catalog_stamp() == stamp:
+                    raise IndexStoreError(
+                        f"cannot read {exc.filename or cell} (missing); ingest {cell} again"
+                    ) from exc
+                continue  # moved or removed by a commit of another process: read again
+            if writing or self._catalog_stamp() == stamp:
+                return frames, scales
+        raise IndexStoreError(f"the chart store {self.folder} kept changing while it was read; try again")
+
     def _load(self) -> _Loaded:
         if self._loaded is not None:
             return self._loaded
-        frames = []
-        scales: dict[str, float] = {}
-        for cell, entry in sorted(self._catalog["datasets"].items()):
-            path = self.folder / f"{cell}.parquet"
-            try:
-                frames.append(gpd.read_parquet(path))
-            except Exception as exc:
-                raise IndexStoreError(f"cannot read {path} ({exc}); ingest {cell} again") from exc
-            scale = entry["metadata"].get("compilation_scale")
-            scales[cell] = float(scale) if scale else math.inf
+        frames, scales = self._read_frames()
         if frames:
             frame = gpd.GeoDataFrame(
                 pd.concat(frames, ignore_index=True), geometry=model.COL_GEOMETRY, crs=model.CRS

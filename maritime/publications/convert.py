@@ -160,6 +160,13 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
     """Read a PDF's pages into blocks with page numbers, bounding boxes and heading levels."""
     import pymupdf  # imported here: it takes most of a second, and a chart question never needs it
 
+    # MuPDF opens an image or other document given filetype="pdf" without complaint, and a PNG renamed
+    # .pdf then came out as "blank page": say what the file is instead (robustness tests).
+    head, tail = _pdf_head_and_tail(path)
+    if b"%PDF-" not in head:
+        raise IngestError(
+            str(path), f"not a readable PDF: no PDF header, {_sniff(head)}; is the extension right?"
+        )
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
@@ -191,7 +198,12 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
                         continue
                     if not use_ocr:
                         skipped.append(
-                            (page_no, "no text layer (scanned page) and Tesseract OCR is not installed")
+                            (
+                                page_no,
+                                "no text layer (scanned page) and OCR is turned off (--no-ocr)"
+                                if ocr is False
+                                else "no text layer (scanned page) and Tesseract OCR is not installed",
+                            )
                         )
                         raw_pages.append([])
                         continue
@@ -211,6 +223,15 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
         title = (doc.metadata or {}).get("title") or ""
         n_pages = doc.page_count
         repaired = bool(getattr(doc, "is_repaired", False))
+    if repaired and b"%%EOF" not in tail:
+        # Cut short (an interrupted download or copy): MuPDF rebuilds what it can, and the lost pages
+        # would come out as "blank". Refuse the file, so that a stored good copy is not replaced by a
+        # partial one (robustness tests: truncated PDFs leave the index as it was).
+        raise IngestError(
+            str(path),
+            "truncated PDF: the file ends before its end-of-file marker (%%EOF), so pages are missing; "
+            "fetch or copy it again",
+        )
     blocks = _classify(raw_pages, heights)
     if not blocks:
         if repaired:
@@ -224,6 +245,42 @@ def convert_pdf(path: Path, *, ocr: bool | None = None) -> ConvertedDocument:
     return ConvertedDocument(
         path=path, title=title.strip(), blocks=blocks, n_pages=n_pages, skipped_pages=skipped
     )
+
+
+def _pdf_head_and_tail(path: Path) -> tuple[bytes, bytes]:
+    """The first and last 1024 bytes of a file (where a PDF's header and %%EOF marker must be)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 1024))
+            return head, fh.read()
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot read file: {exc.strerror}") from exc
+
+
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive or Office document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+)
+
+
+def _sniff(head: bytes) -> str:
+    """What the first bytes of a file look like, for an error message."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return f"it looks like {kind}"
+    text = head.lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "it looks like an HTML page"
+    if b"\x00" not in head and head.strip():
+        return "it looks like plain text"
+    return "unknown binary content"
 
 
 def _short(exc: BaseException) -> str:

@@ -116,27 +116,75 @@ class IngestReport:
 
 
 def discover(
-    paths: Iterable[Path], *, accept: Callable[[Path], bool] | None = None
+    paths: Iterable[Path],
+    *,
+    accept: Callable[[Path], bool] | None = None,
+    refused: list[tuple[Path, str]] | None = None,
 ) -> list[tuple[Path, str]]:
     """Files to ingest under ``paths`` with their source names.
 
     A file given directly is named by its file name; a file found in a given folder by its path
     relative to that folder. Hidden files and folders are ignored. ``accept`` widens what is kept
     (by default the supported publication types).
+
+    Symbolic links found inside a given folder are not followed out of it: a link to a file or a
+    folder outside the folder is left out and appended to ``refused`` as ``(link, reason)`` (ingest
+    the target itself if it is meant). A link to a file that the folder holds anyway is left out too,
+    so that one file is not indexed under two names. A path given directly is used as given.
     """
     keep = accept or (lambda p: p.suffix.lower() in SUPPORTED_SUFFIXES)
     found: list[tuple[Path, str]] = []
     for root in paths:
-        if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    file = Path(dirpath) / name
-                    if not name.startswith(".") and keep(file):
-                        found.append((file, file.relative_to(root).as_posix()))
-        else:
+        if not root.is_dir():
             found.append((root, root.name))
+            continue
+        base = root.resolve()
+        plain: list[tuple[Path, str]] = []
+        links: list[tuple[Path, str, Path]] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            kept_dirs = []
+            for name in sorted(d for d in dirnames if not d.startswith(".")):
+                folder = Path(dirpath) / name
+                if folder.is_symlink():  # os.walk does not descend into it: say so when it leads out
+                    target = folder.resolve()
+                    if not target.is_relative_to(base):
+                        _refuse(refused, folder, f"symbolic link to the folder {target}, {_outside(root)}")
+                    continue
+                kept_dirs.append(name)
+            dirnames[:] = kept_dirs
+            for name in sorted(filenames):
+                file = Path(dirpath) / name
+                if name.startswith(".") or not keep(file):
+                    continue
+                source = file.relative_to(root).as_posix()
+                if not file.is_symlink():
+                    plain.append((file, source))
+                    continue
+                target = file.resolve()
+                if not target.is_relative_to(base):
+                    _refuse(refused, file, f"symbolic link to {target}, {_outside(root)}")
+                else:
+                    links.append((file, source, target))
+        found += plain
+        real = {file.resolve(): source for file, source in plain}
+        for file, source, target in links:
+            if target in real:
+                _refuse(
+                    refused, file, f"symbolic link to {real[target]}, which is ingested under its own name"
+                )
+            else:
+                found.append((file, source))
     return found
+
+
+def _outside(root: Path) -> str:
+    return f"outside the ingested folder {root}: not followed (ingest the target itself if you mean it)"
+
+
+def _refuse(refused: list[tuple[Path, str]] | None, path: Path, reason: str) -> None:
+    logger.warning("skipped %s: %s", path, reason)
+    if refused is not None:
+        refused.append((path, reason))
 
 
 def sha256_file(path: Path) -> str:
@@ -330,7 +378,9 @@ class PublicationIngester:
             most 4) when there are several files to convert; 1 converts in this process.
         """
         report = IngestReport()
-        files = discover(paths)
+        refused: list[tuple[Path, str]] = []
+        files = discover(paths, refused=refused)
+        report.skipped += [(str(path), reason) for path, reason in refused]
         jobs: list[tuple[int, Path, str, str, int] | None] = []
         outcomes: dict[int, tuple[str, int, int]] = {}
         for i, (path, source) in enumerate(files):

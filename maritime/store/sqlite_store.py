@@ -166,6 +166,8 @@ class SQLiteDocumentStore:
         self.glossary = glossary
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        #: ``snapshot``: the read connection of this thread while it is inside :meth:`snapshot`.
+        self._local = threading.local()
         self._dense_cache: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
         self._total_cache: tuple[int, int] = (-1, 0)
 
@@ -173,11 +175,46 @@ class SQLiteDocumentStore:
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """The connection reads go through: this thread's snapshot connection inside :meth:`snapshot`,
+        else the store's own."""
+        snapshot: sqlite3.Connection | None = getattr(self._local, "snapshot", None)
+        return snapshot if snapshot is not None else self._main_conn
+
+    @property
+    def _main_conn(self) -> sqlite3.Connection:
         if self._conn is None:
             with self._lock:
                 if self._conn is None:
                     self._conn = self._connect()
         return self._conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside the block sees one state of the index.
+
+        A read that takes several statements (full-text match, then the passages; BM25 and dense
+        retrieval of one hybrid search) otherwise saw an ingest commit between two of them: passages
+        gone (an empty result) or two versions of a file in one result (robustness tests). The block's
+        reads go through a connection of their own holding one read transaction (WAL: writers are
+        not blocked, and the snapshot takes no lock that other threads wait for). Nested blocks share
+        the outer one; writes still go through the store's connection.
+        """
+        if self.path == ":memory:" or getattr(self._local, "snapshot", None) is not None:
+            yield
+            return
+        _ = self._main_conn  # the database exists, with its schema
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("BEGIN")
+            conn.execute("SELECT count(*) FROM info").fetchone()  # the read transaction starts here
+        except sqlite3.DatabaseError as exc:
+            raise IndexStoreError(f"{self.path}: cannot read the index ({exc})") from exc
+        self._local.snapshot = conn
+        try:
+            yield
+        finally:
+            self._local.snapshot = None
+            conn.close()  # ends the read transaction
 
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
@@ -216,7 +253,7 @@ class SQLiteDocumentStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: everything inside commits together or not at all."""
         with self._lock:
-            conn = self.conn
+            conn = self._main_conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -518,6 +555,17 @@ class SQLiteDocumentStore:
         """
         if top_k <= 0:
             return []
+        with self.snapshot():  # the match and the passages it finds from one state of the index
+            return self._bm25_retrieval(query, top_k, filters, geo, scale_score)
+
+    def _bm25_retrieval(
+        self,
+        query: str,
+        top_k: int,
+        filters: dict[str, Any] | None,
+        geo: GeoFilter | None,
+        scale_score: bool,
+    ) -> list[Document]:
         expression = self.fts_query(query)
         if not expression:
             return []
@@ -624,6 +672,17 @@ class SQLiteDocumentStore:
         """Cosine-similarity search over the passages embedded by ``model``."""
         if top_k <= 0:
             return []
+        with self.snapshot():  # the vectors and the passages they point to from one state
+            return self._embedding_retrieval(query_embedding, model, top_k, filters, geo)
+
+    def _embedding_retrieval(
+        self,
+        query_embedding: Sequence[float] | np.ndarray,
+        model: str,
+        top_k: int,
+        filters: dict[str, Any] | None,
+        geo: GeoFilter | None,
+    ) -> list[Document]:
         ids, matrix = self._dense_matrix(model)
         if len(ids) == 0:
             return []

@@ -95,7 +95,7 @@ def test_scanned_page_without_ocr_is_reported(tmp_path: Path) -> None:
         doc.save(tmp_path / "with_scan.pdf")
     converted = convert(tmp_path / "with_scan.pdf", ocr=False)
     assert converted.n_pages == 3
-    assert converted.skipped_pages == [(3, "no text layer (scanned page) and Tesseract OCR is not installed")]
+    assert converted.skipped_pages == [(3, "no text layer (scanned page) and OCR is turned off (--no-ocr)")]
     assert {b.page for b in converted.blocks} == {1, 2}
 
 
