@@ -358,6 +358,11 @@ class Assistant:
             raise ConfigError(f"language must be 'fr' or 'en', got {language!r}")
         if top_k <= 0:
             raise ConfigError(f"top_k must be a positive number, got {top_k}")
+        if self.embedder_name:
+            # Load the embedding model while the pipeline is being built (a cold start's critical path).
+            preload = getattr(self.embedder, "preload", None)
+            if preload is not None:
+                preload()
         pipe = self._ask_pipeline()
         data: dict[str, Any] = {
             "ranker": {"top_k": top_k},

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -396,6 +397,7 @@ def ask(
         render_png(answer, asst.charts, map_path)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        _fast_exit()
         return
     if streamed:
         click.echo("")
@@ -415,6 +417,7 @@ def ask(
         f"mode: {answer.mode}" + (f" ({answer.model})" if answer.model else "") + f". {NOT_FOR_NAVIGATION}",
         err=True,
     )
+    _fast_exit()
 
 
 @main.command()
@@ -445,3 +448,26 @@ def app(index_dir: Path | None, host: str, port: int, auth_file: Path | None) ->
     blocks = build_app(index_dir if index_dir is not None else default_index_dir(), auth=auth_file)
     click.echo(f"maritime app on http://{host}:{port} (Ctrl+C to stop). {NOT_FOR_NAVIGATION}", err=True)
     launch_app(blocks, host=host, port=port, quiet=True)
+
+
+#: Set by :func:`entry` (the installed ``maritime`` command), never by tests that call :func:`main`.
+_CONSOLE = False
+
+
+def _fast_exit() -> None:
+    """End a read-only command without tearing the interpreter down.
+
+    A question loads some 1,700 modules; freeing them at exit took a third of a second of a cold
+    ``maritime ask``. Read-only commands have nothing left to save once their output is flushed.
+    """
+    if _CONSOLE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def entry() -> None:
+    """The ``maritime`` console script."""
+    global _CONSOLE
+    _CONSOLE = True
+    main()

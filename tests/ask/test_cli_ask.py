@@ -142,3 +142,30 @@ def test_a_bad_question_fails_with_one_line(ask_index: Path, question: str, mess
     assert result.stdout == ""
     assert result.stderr.splitlines() == [message]
     assert "Traceback" not in result.output
+
+
+def test_console_command_prints_everything_before_its_fast_exit(ask_index: Path) -> None:
+    """The installed command ends read-only commands with os._exit: nothing printed may be lost."""
+    import json
+    import subprocess
+    import sys
+
+    code = "import sys; from maritime.cli import entry; sys.argv = ['maritime', *sys.argv[1:]]; entry()"
+    question = "Quel est le feu le plus proche de 48°21,5'N 004°33,0'O ?"
+    out = subprocess.run(
+        [sys.executable, "-c", code, "ask", question, "--index", str(ask_index), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer = json.loads(out.stdout)  # the whole JSON document arrived
+    assert answer["mode"] == "extractive" and answer["chart_features"]
+    text = subprocess.run(
+        [sys.executable, "-c", code, "ask", question, "--index", str(ask_index)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "[C1]" in text.stdout and "Not for navigation" in text.stderr
