@@ -253,17 +253,14 @@ class Assistant:
         if language:
             lang_filter = {"field": "meta.language", "operator": "==", "value": language}
             filters = {"operator": "AND", "conditions": [filters, lang_filter]} if filters else lang_filter
-        geo_kwargs: dict[str, Any] = {}
+        geo: GeoFilter | None = None
         center = _as_position(near) if near is not None else None
         if bbox is not None:
-            box = GeoFilter(bbox=(bbox[0], bbox[1], bbox[2], bbox[3]))
-            geo_kwargs["bbox"] = list(box.bbox or ())
+            geo = GeoFilter(bbox=(bbox[0], bbox[1], bbox[2], bbox[3]))
         elif center is not None:
             if radius_nm is None:
                 raise ConfigError("near= needs radius_nm= (nautical miles)")
-            GeoFilter(center=center, radius_nm=radius_nm)  # validates
-            geo_kwargs["near"] = [center.lat, center.lon]
-            geo_kwargs["radius_nm"] = radius_nm
+            geo = GeoFilter(center=center, radius_nm=radius_nm)
         # One state of the index for the whole search: BM25 and dense retrieval of a hybrid search
         # otherwise could each see a different side of an ingest's commit (robustness tests).
         with self.store.snapshot():
@@ -279,20 +276,21 @@ class Assistant:
                     "writing them, and bm25 or hybrid search works meanwhile"
                 )
             use = mode if (mode != "hybrid" or embedded) else "bm25"
-            return self._retrieve(query, use, top_k, filters, geo_kwargs)
+            return self._retrieve(query, use, top_k, filters, geo)
 
     def _retrieve(
-        self, query: str, use: str, top_k: int, filters: dict[str, Any] | None, geo_kwargs: dict[str, Any]
+        self, query: str, use: str, top_k: int, filters: dict[str, Any] | None, geo: GeoFilter | None
     ) -> list[Document]:
         if use == "bm25":
-            return self.store.bm25_retrieval(query, top_k=top_k, filters=filters, geo=_geo_filter(geo_kwargs))
+            return self.store.bm25_retrieval(query, top_k=top_k, filters=filters, geo=geo)
         if use == "dense":
             assert self.embedder is not None and self.embedder_name is not None
             vector = self.embedder.embed_query(query)
             return self.store.embedding_retrieval(
-                vector, model=self.embedder_name, top_k=top_k, filters=filters, geo=_geo_filter(geo_kwargs)
+                vector, model=self.embedder_name, top_k=top_k, filters=filters, geo=geo
             )
         pipe = self._search_pipeline(top_k)
+        geo_kwargs = geo.as_inputs() if geo is not None else {}
         data: dict[str, Any] = {
             "bm25": {"query": query, "filters": filters, **geo_kwargs},
             "text_embedder": {"text": query},
@@ -478,12 +476,3 @@ def _as_position(value: Position | str | Sequence[float]) -> Position:
     if len(value) != 2:
         raise ConfigError(f"a position is (lat, lon), got {value!r}")
     return Position(float(value[0]), float(value[1]))
-
-
-def _geo_filter(kwargs: dict[str, Any]) -> GeoFilter | None:
-    if "bbox" in kwargs:
-        b = kwargs["bbox"]
-        return GeoFilter(bbox=(b[0], b[1], b[2], b[3]))
-    if "near" in kwargs:
-        return GeoFilter(center=Position(*kwargs["near"]), radius_nm=kwargs["radius_nm"])
-    return None

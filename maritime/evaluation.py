@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from maritime.answering.citations import NOTHING_FOUND
 from maritime.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -210,9 +211,6 @@ class AnswerResult:
     failures: dict[str, list[str]] = field(default_factory=dict)
 
 
-_NOTHING = ("ne répondent pas", "do not answer", "aucune source", "no source", "aucun objet", "no such")
-
-
 def _norm(text: str) -> str:
     return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split()).lower()
 
@@ -253,7 +251,9 @@ def evaluate_answers(asst: Assistant, questions: list[Question], *, top_k: int =
                 cited_ok += any(f in quote for f in facts)
         if q.no_answer:
             refusals_total += 1
-            refused = not answer.citations and not answer.chart_features and any(n in text for n in _NOTHING)
+            refused = (
+                not answer.citations and not answer.chart_features and any(n in text for n in NOTHING_FOUND)
+            )
             refusals_ok += refused
             if not refused:
                 failures["refusal"].append(q.id)

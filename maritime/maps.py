@@ -23,9 +23,9 @@ from maritime.geo.geodesy import destination
 if TYPE_CHECKING:
     from maritime.answer import Answer
 
-_BACKGROUND = ("DEPARE", "LNDARE", "COALNE")
-_DEPTH_COLOURS = [(0, "#b9dcf2"), (5, "#cfe7f7"), (10, "#e2f1fb"), (20, "#eef7fd"), (50, "#f7fbfe")]
-_CLASS_STYLE = {
+BACKGROUND_CLASSES = ("DEPARE", "LNDARE", "COALNE")
+DEPTH_COLOURS = [(0, "#b9dcf2"), (5, "#cfe7f7"), (10, "#e2f1fb"), (20, "#eef7fd"), (50, "#f7fbfe")]
+CLASS_STYLE = {
     "LIGHTS": ("*", "#d400d4", 140),
     "WRECKS": ("X", "#202020", 70),
     "OBSTRN": ("x", "#202020", 60),
@@ -34,8 +34,8 @@ _CLASS_STYLE = {
 }
 
 
-def _bounds(answer: Answer) -> tuple[float, float, float, float]:
-    """(min_lon, min_lat, max_lon, max_lat) around everything the answer shows, with a margin."""
+def answer_points(answer: Answer) -> tuple[list[float], list[float]]:
+    """Longitudes and latitudes the map of ``answer`` must show: its features and the query circle."""
     lons: list[float] = []
     lats: list[float] = []
     for feature in answer.geojson()["features"]:
@@ -48,8 +48,11 @@ def _bounds(answer: Answer) -> tuple[float, float, float, float]:
             p = destination(centre, bearing, answer.query_radius_nm)
             lons.append(p.lon)
             lats.append(p.lat)
-    if not lons:
-        return (-180.0, -80.0, 180.0, 80.0)
+    return lons, lats
+
+
+def padded_extent(lons: list[float], lats: list[float]) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) around the points, square-ish on the ground, with a margin."""
     min_lon, max_lon, min_lat, max_lat = min(lons), max(lons), min(lats), max(lats)
     span = max(
         max_lon - min_lon,
@@ -60,13 +63,21 @@ def _bounds(answer: Answer) -> tuple[float, float, float, float]:
     return (min_lon - pad, min_lat - pad / 2, max_lon + pad, max_lat + pad / 2)
 
 
-def _depth_colour(value: Any) -> str:
+def _bounds(answer: Answer) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) around everything the answer shows, with a margin."""
+    lons, lats = answer_points(answer)
+    if not lons:
+        return (-180.0, -80.0, 180.0, 80.0)
+    return padded_extent(lons, lats)
+
+
+def depth_colour(value: Any) -> str:
     try:
         depth = float(value)
     except (TypeError, ValueError):
-        return _DEPTH_COLOURS[-1][1]
-    colour = _DEPTH_COLOURS[0][1]
-    for limit, c in _DEPTH_COLOURS:
+        return DEPTH_COLOURS[-1][1]
+    colour = DEPTH_COLOURS[0][1]
+    for limit, c in DEPTH_COLOURS:
         if depth >= limit:
             colour = c
     return colour
@@ -89,7 +100,7 @@ def render_png(answer: Answer, charts: Any, path: str | Path, *, size_px: int = 
     fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100), dpi=100)
     ax.set_facecolor("#f7fbfe")
     if charts is not None and charts.datasets():
-        background = charts.inside((min_lat, min_lon, max_lat, max_lon), classes=list(_BACKGROUND))
+        background = charts.inside((min_lat, min_lon, max_lat, max_lon), classes=list(BACKGROUND_CLASSES))
         if len(background):
             depare = background[background["object_class"] == "DEPARE"]
             for _, row in depare.iterrows():
@@ -97,7 +108,7 @@ def render_png(answer: Answer, charts: Any, path: str | Path, *, size_px: int = 
                 _plot_geom(
                     ax,
                     row.geometry,
-                    facecolor=_depth_colour(attrs.get("DRVAL1")),
+                    facecolor=depth_colour(attrs.get("DRVAL1")),
                     edgecolor="#9cc3e0",
                     lw=0.3,
                 )
@@ -114,7 +125,7 @@ def render_png(answer: Answer, charts: Any, path: str | Path, *, size_px: int = 
     for ref in answer.chart_features:
         if ref.geometry is not None:
             _plot_geom(ax, shape(ref.geometry), facecolor="#ff000022", edgecolor="#c00000", lw=1.2)
-        marker, colour, size = _CLASS_STYLE.get(ref.object_class, ("o", "#c06000", 50))
+        marker, colour, size = CLASS_STYLE.get(ref.object_class, ("o", "#c06000", 50))
         ax.scatter([ref.lon], [ref.lat], marker=marker, color=colour, s=size, zorder=6)
         label = f"[{ref.id}] {ref.name or ref.object_class}"
         ax.annotate(

@@ -33,20 +33,3 @@ PASSAGE_INDEX = "passage_index"
 N_TOKENS = "n_tokens"
 #: "text" (text layer) or "ocr" (Tesseract).
 EXTRACTION = "extraction"
-
-ALL_KEYS = (
-    SOURCE,
-    SOURCE_PATH,
-    TITLE,
-    PAGE,
-    SECTION,
-    HEADING,
-    BBOX,
-    LANGUAGE,
-    POSITIONS,
-    DOC_TYPE,
-    FILE_SHA256,
-    PASSAGE_INDEX,
-    N_TOKENS,
-    EXTRACTION,
-)

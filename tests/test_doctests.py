@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "maritime.store.analysis",
+    "maritime.text",
     "maritime.store.glossary",
     "maritime.publications.language",
     "maritime.publications.convert",

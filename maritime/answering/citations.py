@@ -20,13 +20,16 @@ _MARKER = re.compile(r"\[\s*(C?\d+(?:\s*[,;]\s*C?\d+)*)\s*\]", re.IGNORECASE)
 # A number as people write them: 12, 1,5, 1.5, 045°, 48°21,5', -4.55. Digits glued to letters (Fl(2),
 # 12s, 20M) count: "12s" gives 12.
 _NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)?")
-_NOTHING_FOUND = (
+#: How an answer says it found nothing (French and English); such an answer needs no citation.
+NOTHING_FOUND = (
     "ne répondent pas",
     "aucune source",
+    "aucun objet",
     "rien trouvé",
     "pas trouvé",
     "do not answer",
     "no source",
+    "no such",
     "nothing relevant",
     "found nothing",
     "not found",
@@ -169,7 +172,7 @@ def check_answer(
             if fr
             else f"Numbers not found in the cited sources: {listed}; check them."
         )
-    if not cited_docs and not cited_refs and not any(p in checked.lower() for p in _NOTHING_FOUND):
+    if not cited_docs and not cited_refs and not any(p in checked.lower() for p in NOTHING_FOUND):
         warnings.append("La réponse ne cite aucune source." if fr else "The answer cites no source.")
     return CheckResult(checked, cited_docs, cited_refs, warnings, list(dict.fromkeys(unsupported)))
 

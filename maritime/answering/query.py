@@ -10,14 +10,14 @@ place and subject of the previous question.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from maritime.errors import MaritimeError
 from maritime.geo.coordinates import Position, find_positions
 from maritime.geo.units import METRES_PER_NM, parse_distance
 from maritime.publications.language import language_scores
+from maritime.text import fold
 
 if TYPE_CHECKING:
     from maritime.enc.catalogue import Catalogue
@@ -128,10 +128,6 @@ class QueryAnalysis:
         return self.places[0].name if self.places else None
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
-
-
 _FRENCH_CUES = re.compile(
     r"\b(quel|quels|quelle|quelles|ou|combien|quand|comment|pourquoi|puis|faut|feux|epaves?|bouees?|"
     r"profondeur|pres|proche|mouiller|mouillages?|rade|baie|peut|dois|doit|est-ce|y a-t-il|suivant)\b"
@@ -166,7 +162,7 @@ def question_language(question: str, default: str = "en") -> str:
         and not re.search(r"[àâçèêëîïôûùœ]", question.lower())
     ):
         return default
-    folded = _fold(question)
+    folded = fold(question)
     fr = (
         scores["fr"]
         + len(_FRENCH_CUES.findall(folded))
@@ -373,8 +369,3 @@ class QueryAnalyzer:
             place_texts=place_texts,
             notes=tuple(notes),
         )
-
-
-def with_position(analysis: QueryAnalysis, position: Position) -> QueryAnalysis:
-    """The same analysis anchored at ``position``."""
-    return replace(analysis, positions=(position, *analysis.positions))

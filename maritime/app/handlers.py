@@ -143,15 +143,6 @@ def _hold(gate: AssistantGate | None, how: str) -> contextlib.AbstractContextMan
     return {"shared": gate.shared, "exclusive": gate.exclusive, "asking": gate.asking}[how]()
 
 
-def refresh_after_chart_ingest(asst: Assistant) -> None:
-    """Make the next question see chart datasets ingested since the ask pipeline was built.
-
-    ``Assistant.ingest`` already does this after it adds chart data; the app calls it again after an
-    upload so the rule holds whatever path the files took.
-    """
-    asst.refresh()
-
-
 # -- filters -----------------------------------------------------------------------------------------
 
 
@@ -754,9 +745,7 @@ def upload(
     if to_ingest:
         relay = _relay_progress(progress, fr)
         with _hold(gate, "exclusive"):
-            report = asst.ingest(to_ingest, progress=relay)
-            if report.charts_ingested:
-                refresh_after_chart_ingest(asst)
+            report = asst.ingest(to_ingest, progress=relay)  # drops its cached pipelines after new charts
             if gate is not None and (report.charts_ingested or report.embedded):
                 # The next question builds a new pipeline (new cells, or the first embeddings): alone.
                 gate.invalidate()

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from maritime.geo.coordinates import Position, format_position
 from maritime.geo.geodesy import destination
-from maritime.maps import _BACKGROUND, _CLASS_STYLE, _depth_colour
+from maritime.maps import BACKGROUND_CLASSES, CLASS_STYLE, answer_points, depth_colour, padded_extent
 
 if TYPE_CHECKING:
     from maritime.answer import Answer, ChartRef
@@ -104,19 +104,7 @@ def _extent(
     answer: Answer | None, charts: Any, area_bbox: Sequence[float] | None
 ) -> tuple[float, float, float, float] | None:
     """(min_lon, min_lat, max_lon, max_lat) around what the answer shows, padded like the PNG's."""
-    lons: list[float] = []
-    lats: list[float] = []
-    if answer is not None:
-        for feature in answer.geojson()["features"]:
-            minx, miny, maxx, maxy = shape(feature["geometry"]).bounds
-            lons += [minx, maxx]
-            lats += [miny, maxy]
-        if answer.query_position is not None and answer.query_radius_nm:
-            centre = Position(*answer.query_position)
-            for bearing in (0, 90, 180, 270):
-                p = destination(centre, bearing, answer.query_radius_nm)
-                lons.append(p.lon)
-                lats.append(p.lat)
+    lons, lats = answer_points(answer) if answer is not None else ([], [])
     if area_bbox is not None:
         lats += [area_bbox[0], area_bbox[2]]
         lons += [area_bbox[1], area_bbox[3]]
@@ -131,14 +119,7 @@ def _extent(
             return (min(lons), min(lats), max(lons), max(lats))
     if not lons:
         return None
-    min_lon, max_lon, min_lat, max_lat = min(lons), max(lons), min(lats), max(lats)
-    span = max(
-        max_lon - min_lon,
-        (max_lat - min_lat) / max(math.cos(math.radians((min_lat + max_lat) / 2)), 0.1),
-        0.04,
-    )
-    pad = span * 0.25
-    return (min_lon - pad, min_lat - pad / 2, max_lon + pad, max_lat + pad / 2)
+    return padded_extent(lons, lats)
 
 
 def _background(frame: _Frame, charts: Any) -> list[str]:
@@ -146,7 +127,7 @@ def _background(frame: _Frame, charts: Any) -> list[str]:
     if charts is None or not charts.datasets():
         return []
     try:
-        found = charts.inside(frame.bbox, classes=list(_BACKGROUND))
+        found = charts.inside(frame.bbox, classes=list(BACKGROUND_CLASSES))
     except Exception as exc:  # the map is a help: a damaged chart store must not lose the answer
         logger.warning("map background unavailable: %s", exc)
         return []
@@ -168,7 +149,7 @@ def _background(frame: _Frame, charts: Any) -> list[str]:
                 attrs = json.loads(raw) if isinstance(raw, str) and raw else {}
                 drval1 = attrs.get("DRVAL1")
                 out.append(
-                    f'<path class="depare" d="{d}" fill="{_depth_colour(drval1)}" '
+                    f'<path class="depare" d="{d}" fill="{depth_colour(drval1)}" '
                     f'data-drval1="{escape(str(drval1))}"/>'
                 )
             elif cls == "LNDARE":
@@ -189,7 +170,7 @@ def _star(x: float, y: float, r: float) -> str:
 
 def _symbol(object_class: str, x: float, y: float) -> str:
     """The marker of a chart feature, by class (the PNG's markers, drawn in SVG)."""
-    _, colour, _ = _CLASS_STYLE.get(object_class, ("o", "#c06000", 50))
+    _, colour, _ = CLASS_STYLE.get(object_class, ("o", "#c06000", 50))
     if object_class == "LIGHTS":
         return f'<path class="sym" d="{_star(x, y, 8)}" fill="{colour}" stroke="#fff" stroke-width="1"/>'
     if object_class in ("WRECKS", "OBSTRN"):

@@ -18,6 +18,13 @@ def _geo(near: list[float] | None, radius_nm: float | None, bbox: list[float] | 
     return None
 
 
+def _with_store(data: dict[str, Any]) -> dict[str, Any]:
+    """A serialised retriever with its document store rebuilt from its own serialised form."""
+    params = data.get("init_parameters", {})
+    params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
+    return data
+
+
 @component
 class SQLiteBM25Retriever:
     """BM25 over FTS5 with French/English stemming and glossary expansion, with an optional geo filter.
@@ -41,9 +48,7 @@ class SQLiteBM25Retriever:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SQLiteBM25Retriever:
-        params = data.get("init_parameters", {})
-        params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
-        return default_from_dict(cls, data)
+        return default_from_dict(cls, _with_store(data))
 
     @component.output_types(documents=list[Document])
     def run(
@@ -83,9 +88,7 @@ class SQLiteEmbeddingRetriever:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SQLiteEmbeddingRetriever:
-        params = data.get("init_parameters", {})
-        params["document_store"] = SQLiteDocumentStore.from_dict(params["document_store"])
-        return default_from_dict(cls, data)
+        return default_from_dict(cls, _with_store(data))
 
     @component.output_types(documents=list[Document])
     def run(

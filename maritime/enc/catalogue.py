@@ -28,11 +28,12 @@ import io
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from maritime.text import fold
 
 #: Languages the catalogue speaks. Anything else falls back to English.
 LANGUAGES = ("en", "fr")
@@ -182,9 +183,7 @@ def normalize_words(text: str) -> str:
     >>> normalize_words("")
     ''
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    tokens = re.split(r"[^a-z0-9]+", ascii_text.replace("œ", "oe").replace("æ", "ae"))
+    tokens = re.split(r"[^a-z0-9]+", fold(text))
     return " ".join(_singular(t) for t in tokens if t)
 
 

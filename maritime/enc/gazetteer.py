@@ -30,7 +30,6 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from shapely.geometry.base import BaseGeometry
 from maritime.enc import model
 from maritime.errors import CoordinateError, IngestError
 from maritime.geo.coordinates import Position, parse_latitude, parse_longitude
+from maritime.text import fold as fold_text
 
 #: File of the gazetteer in the chart store folder.
 GAZETTEER_FILE = "gazetteer.parquet"
@@ -133,7 +133,6 @@ _GENERIC_KEYS = frozenset(v for v in GENERIC_WORDS.values() if v) | frozenset(
 )
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "’": "'", "ʼ": "'"})
 _MAX_SPAN_TOKENS = 8
 
 
@@ -145,9 +144,7 @@ def fold(text: str) -> str:
     >>> fold("")
     ''
     """
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(_WORD.findall(text.replace("_", " ")))
+    return " ".join(_WORD.findall(fold_text(text).replace("_", " ")))
 
 
 def _canonical(token: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 
 import Stemmer
+
+from maritime.text import LIGATURES, fold
 
 #: Languages with a Snowball stemmer, by ISO 639-1 code.
 SNOWBALL = {
@@ -28,7 +29,6 @@ QUERY_LANGUAGES = ("fr", "en")
 
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ](?=\w)", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_]+")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 STOP_WORDS_FR = frozenset(
     """
@@ -53,21 +53,6 @@ STOP_WORDS_EN = frozenset(
 STOP_WORDS = STOP_WORDS_FR | STOP_WORDS_EN
 
 
-@functools.lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents and ligatures.
-
-    Examples
-    --------
-    >>> fold("Épave à l'Île-Longue")
-    "epave a l'ile-longue"
-    >>> fold("")
-    ''
-    """
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens of ``text`` (accents kept), French elisions removed (l', d', qu' ...).
 
@@ -81,7 +66,7 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("")
     []
     """
-    return _TOKEN.findall(_ELISION.sub("", text.translate(_LIGATURES).lower()))
+    return _TOKEN.findall(_ELISION.sub("", text.translate(LIGATURES).lower()))
 
 
 def _is_stop(token: str) -> bool:

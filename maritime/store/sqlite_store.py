@@ -105,6 +105,13 @@ class GeoFilter:
                     f"got {self.bbox!r}"
                 )
 
+    def as_inputs(self) -> dict[str, Any]:
+        """The filter as the retriever components' inputs (``near``/``radius_nm`` or ``bbox``)."""
+        if self.bbox is not None:
+            return {"bbox": list(self.bbox)}
+        assert self.center is not None
+        return {"near": [self.center.lat, self.center.lon], "radius_nm": self.radius_nm}
+
     def search_box(self) -> tuple[float, float, float, float]:
         """A box that contains every point the filter keeps."""
         if self.bbox is not None:
