@@ -535,10 +535,12 @@ def inmemory_query_count(profile: Profile, size: int) -> int:
 def match_share(store: SQLiteDocumentStore, queries: Sequence[str], size: int) -> float:
     """Median share of the passages that a query's FTS5 expression matches (what BM25 has to score)."""
     shares = []
+    # The benchmark corpus is unmarked: one full-text table (that of the lowest marking).
+    (table,) = store.conn.execute("SELECT fts FROM partitions").fetchone()
     for query in queries:
         expression = store.fts_query(query)
         count = store.conn.execute(
-            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (expression,)
+            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (expression,)
         ).fetchone()[0]
         shares.append(count / size)
     return statistics.median(shares)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from haystack import Document
 
+from maritime.access import resolve_clearance, resolve_marking
 from maritime.answer import Answer
 from maritime.answering.query import QueryAnalysis
 from maritime.config import ENV_EMBEDDER, default_index_dir, disable_telemetry
@@ -49,10 +50,23 @@ class Assistant:
         report = asst.ingest(["corpora/pdf/"])      # idempotent
         for doc in asst.search("feux du Goulet de Brest", top_k=5):
             print(doc.meta["source"], doc.meta["page"], doc.meta["section"], doc.content[:80])
+
+    Access control (:mod:`maritime.access`): :meth:`ingest` marks what it writes (``marking=``);
+    searches, answers, chart queries and file lists only use what the clearance allows: the one
+    given to :meth:`open`, or per call (``clearance=``) when one assistant serves several users.
     """
 
-    def __init__(self, index_dir: Path, *, embedder: str | None = None, generator: Any = None) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        embedder: str | None = None,
+        generator: Any = None,
+        clearance: str | None = None,
+    ) -> None:
         self.index_dir = index_dir
+        #: The clearance of calls that give none (checked against ``MARITIME_MARKINGS``).
+        self.clearance = resolve_clearance(clearance)
         self._settings = self._load_settings()
         chosen = (
             embedder or os.environ.get(ENV_EMBEDDER) or self._settings.get("embedder") or DEFAULT_EMBEDDER
@@ -63,7 +77,7 @@ class Assistant:
         self._chosen_embedder = chosen
         self.store = SQLiteDocumentStore(index_dir / _DOCUMENTS)
         self._pipelines: dict[tuple[str, int], Any] = {}
-        self._charts: ChartStore | None = None
+        self._charts: dict[str, ChartStore] = {}
         self._ask_pipelines: dict[tuple[str, int], Any] = {}
         # Two first questions at once (the web app) must not both build a pipeline.
         self._build_lock = threading.RLock()
@@ -71,7 +85,12 @@ class Assistant:
 
     @classmethod
     def open(
-        cls, index_dir: str | Path | None = None, *, embedder: str | None = None, generator: Any = None
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        embedder: str | None = None,
+        generator: Any = None,
+        clearance: str | None = None,
     ) -> Assistant:
         """Open (creating if missing) the index folder ``index_dir``.
 
@@ -86,6 +105,10 @@ class Assistant:
             A :class:`maritime.components.generators.MaritimeChatGenerator` to answer with; by default
             the local model configured by ``MARITIME_LLM_URL``/``MARITIME_LLM_MODEL`` or
             ``MARITIME_GGUF``, else extractive answers.
+        clearance:
+            What searches and answers may use when a call gives no clearance of its own: material
+            marked at or below it (:mod:`maritime.access`). Defaults to ``$MARITIME_CLEARANCE``, else
+            the lowest marking (``public``).
         """
         disable_telemetry()
         folder = Path(index_dir).expanduser() if index_dir is not None else default_index_dir()
@@ -95,7 +118,7 @@ class Assistant:
             raise IndexStoreError(f"cannot create index folder {folder}: {exc.strerror}") from exc
         if not os.access(folder, os.W_OK):
             raise IndexStoreError(f"index folder {folder} is not writable")
-        return cls(folder, embedder=embedder, generator=generator)
+        return cls(folder, embedder=embedder, generator=generator, clearance=clearance)
 
     # -- settings -------------------------------------------------------------------------------------
 
@@ -137,15 +160,19 @@ class Assistant:
         embed: bool = True,
         ocr: bool | None = None,
         workers: int | None = None,
+        marking: str | None = None,
     ) -> IngestReport:
-        """Ingest publications (PDF, Markdown, text, HTML) from files and folders.
+        """Ingest publications (PDF, Markdown, text, HTML) and chart data from files and folders.
 
         Idempotent: unchanged files are left alone, changed files are replaced. Bad files are skipped
         and reported with their reason. Returns an :class:`IngestReport`. ``workers`` processes
         convert files in parallel (default: the number of cores, at most 4; 1 for none).
+        ``marking`` classifies everything ingested (default the lowest level, ``public``); a file
+        ingested again with another marking takes the new one.
         """
         from maritime.enc.store import ChartStore
 
+        level = resolve_marking(marking)
         resolved = [Path(p).expanduser() for p in paths]
         report = IngestReport()
         report.skipped += [(str(p), "no such file or folder") for p in resolved if not p.exists()]
@@ -163,7 +190,7 @@ class Assistant:
             else:
                 publications.append(path)
         if charts:
-            chart_report = self.charts.ingest(charts, progress=_chart_progress(progress))
+            chart_report = self.charts.ingest(charts, progress=_chart_progress(progress), marking=level)
             report.charts_ingested += chart_report.ingested
             report.charts_unchanged += chart_report.unchanged
             report.skipped += chart_report.skipped
@@ -175,13 +202,14 @@ class Assistant:
                 # embeds changes it (opening an index to list or search it never does).
                 self._settings["embedder"] = self._chosen_embedder
                 self._save_settings()
-            ingester = PublicationIngester(self.store, embedder=self.embedder, ocr=ocr)
+            ingester = PublicationIngester(self.store, embedder=self.embedder, ocr=ocr, marking=level)
             report.merge(ingester.ingest(publications, progress=progress, embed=embed, workers=workers))
         return report
 
     @property
     def charts(self) -> ChartStore:
-        """The chart store of this index (S-57 cells, GeoPackage, GeoJSON; queries return GeoDataFrames).
+        """The chart store of this index at the assistant's clearance (S-57 cells, GeoPackage,
+        GeoJSON; queries return GeoDataFrames).
 
         Examples
         --------
@@ -190,19 +218,24 @@ class Assistant:
             lights = asst.charts.within("48°21,5'N 004°33'O", radius_nm=3, classes=["LIGHTS"])
             asst.charts.nearest((48.35, -4.55), n=3, classes=["WRECKS"])
         """
-        if self._charts is None:
+        return self.charts_for(self.clearance)
+
+    def charts_for(self, clearance: str | None) -> ChartStore:
+        """The chart store as a reader with ``clearance`` sees it (default: the assistant's)."""
+        level = resolve_clearance(clearance) if clearance else self.clearance
+        if level not in self._charts:
             from maritime.enc.store import ChartStore
 
-            self._charts = ChartStore.open(self.index_dir / _CHARTS)
-        return self._charts
+            self._charts[level] = ChartStore.open(self.index_dir / _CHARTS, clearance=level)
+        return self._charts[level]
 
     def embed_pending(self, *, progress: ProgressCallback | None = None) -> int:
         """Embed the passages that have no embedding from the current model yet."""
         return PublicationIngester(self.store, embedder=self.embedder).embed_pending(progress=progress)
 
-    def files(self) -> list[FileRecord]:
-        """Publications in the index."""
-        return self.store.files()
+    def files(self, *, clearance: str | None = None) -> list[FileRecord]:
+        """Publications in the index that ``clearance`` (default: the assistant's) may see."""
+        return self.store.files(clearance=clearance or self.clearance)
 
     # -- search ---------------------------------------------------------------------------------------
 
@@ -217,6 +250,7 @@ class Assistant:
         radius_nm: float | None = None,
         bbox: Sequence[float] | None = None,
         language: str | None = None,
+        clearance: str | None = None,
     ) -> list[Document]:
         """Text retrieval over the ingested publications.
 
@@ -238,6 +272,8 @@ class Assistant:
             Keep passages with a position in (min_lat, min_lon, max_lat, max_lon).
         language:
             Keep passages in this language ("fr", "en").
+        clearance:
+            Search only passages marked at or below it (default: the assistant's clearance).
 
         Returns
         -------
@@ -246,6 +282,7 @@ class Assistant:
         # Control characters and lone surrogates (undecodable bytes in a command line or a form) out,
         # as for ask(): the embedder's tokenizer raised on them (robustness tests).
         query = _clean(query) if isinstance(query, str) else query
+        level = resolve_clearance(clearance) if clearance else self.clearance
         if not query or not query.strip():
             raise ConfigError("empty query: type a question or keywords")
         if top_k <= 0:
@@ -276,25 +313,33 @@ class Assistant:
                     "writing them, and bm25 or hybrid search works meanwhile"
                 )
             use = mode if (mode != "hybrid" or embedded) else "bm25"
-            return self._retrieve(query, use, top_k, filters, geo)
+            return self._retrieve(query, use, top_k, filters, geo, level)
 
     def _retrieve(
-        self, query: str, use: str, top_k: int, filters: dict[str, Any] | None, geo: GeoFilter | None
+        self,
+        query: str,
+        use: str,
+        top_k: int,
+        filters: dict[str, Any] | None,
+        geo: GeoFilter | None,
+        clearance: str,
     ) -> list[Document]:
         if use == "bm25":
-            return self.store.bm25_retrieval(query, top_k=top_k, filters=filters, geo=geo)
+            return self.store.bm25_retrieval(
+                query, top_k=top_k, filters=filters, geo=geo, clearance=clearance
+            )
         if use == "dense":
             assert self.embedder is not None and self.embedder_name is not None
             vector = self.embedder.embed_query(query)
             return self.store.embedding_retrieval(
-                vector, model=self.embedder_name, top_k=top_k, filters=filters, geo=geo
+                vector, model=self.embedder_name, top_k=top_k, filters=filters, geo=geo, clearance=clearance
             )
         pipe = self._search_pipeline(top_k)
         geo_kwargs = geo.as_inputs() if geo is not None else {}
         data: dict[str, Any] = {
-            "bm25": {"query": query, "filters": filters, **geo_kwargs},
+            "bm25": {"query": query, "filters": filters, "clearance": clearance, **geo_kwargs},
             "text_embedder": {"text": query},
-            "dense": {"filters": filters, **geo_kwargs},
+            "dense": {"filters": filters, "clearance": clearance, **geo_kwargs},
         }
         result = pipe.run(data)
         return list(result["joiner"]["documents"])[:top_k]
@@ -312,6 +357,7 @@ class Assistant:
         conversation: Conversation | None = None,
         on_token: Callable[[str], None] | None = None,
         filters: dict[str, Any] | None = None,
+        clearance: str | None = None,
     ) -> Answer:
         """Answer a question from the publications and the charts, with citations and a map.
 
@@ -334,6 +380,10 @@ class Assistant:
             Haystack metadata filters on the passages the answer may use, e.g. documents in English
             only: ``{"field": "meta.language", "operator": "==", "value": "en"}``. Chart features are
             not filtered by them.
+        clearance:
+            The answer uses only passages, chart datasets and place names marked at or below it
+            (default: the assistant's clearance). A conversation's follow-up made under another
+            clearance than its previous question starts afresh.
 
         Returns
         -------
@@ -356,6 +406,7 @@ class Assistant:
             raise ConfigError(f"language must be 'fr' or 'en', got {language!r}")
         if top_k <= 0:
             raise ConfigError(f"top_k must be a positive number, got {top_k}")
+        level = resolve_clearance(clearance) if clearance else self.clearance
         if self.embedder_name:
             # Load the embedding model while the pipeline is being built (a cold start's critical path).
             preload = getattr(self.embedder, "preload", None)
@@ -370,6 +421,7 @@ class Assistant:
                 "near": [center.lat, center.lon] if center else None,
                 "radius_nm": radius_nm,
                 "previous": conversation.last_analysis if conversation else None,
+                "clearance": level,
             },
         }
         if filters:
@@ -401,6 +453,7 @@ class Assistant:
                 pipe.remove_component("llm")
                 del self._ask_pipelines[key]
             self._pipelines.clear()
+            self._charts.clear()  # chart views of other clearances reload the catalogue
 
     def conversation(self) -> Conversation:
         """A conversation whose follow-up questions keep the previous place and subject."""

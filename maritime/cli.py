@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from maritime.access import markings
 from maritime.config import default_index_dir
 from maritime.errors import MaritimeError
 
@@ -39,10 +40,21 @@ def _embedder_option(func: Any) -> Any:
     )(func)
 
 
-def _open(index_dir: Path | None, embedder: str | None = None) -> Any:
+def _clearance_option(func: Any) -> Any:
+    return click.option(
+        "--clearance",
+        default=None,
+        help="Use only material marked at or below this level, e.g. restricted [default: "
+        "$MARITIME_CLEARANCE, else the lowest marking, public].",
+    )(func)
+
+
+def _open(index_dir: Path | None, embedder: str | None = None, clearance: str | None = None) -> Any:
     from maritime.assistant import Assistant
 
-    return Assistant.open(index_dir if index_dir is not None else default_index_dir(), embedder=embedder)
+    return Assistant.open(
+        index_dir if index_dir is not None else default_index_dir(), embedder=embedder, clearance=clearance
+    )
 
 
 class _Progress:
@@ -123,6 +135,12 @@ def main(verbose: int) -> None:
 @click.option(
     "--ocr/--no-ocr", default=None, help="OCR scanned pages with Tesseract [default: when installed]."
 )
+@click.option(
+    "--marking",
+    default=None,
+    help="Classification of what is ingested, one of $MARITIME_MARKINGS "
+    "(default list: public, restricted, confidential, secret) [default: the lowest, public].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def ingest(
@@ -131,18 +149,24 @@ def ingest(
     embedder: str | None,
     no_embed: bool,
     ocr: bool | None,
+    marking: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Ingest publications (PDF, Markdown, text, HTML) from files and folders.
+    """Ingest publications (PDF, Markdown, text, HTML) and chart data (S-57 cells with their updates,
+    GeoPackage, GeoJSON, CSV place lists) from files and folders.
 
     Re-running is cheap: unchanged files are skipped, changed files replaced. Bad files are reported
-    with their reason and the rest goes on. Example:
+    with their reason and the rest goes on. Only readers cleared for the marking see what is ingested.
+    Example:
 
         maritime ingest corpora/pdf notices/avis_2026.pdf --index ./idx
+        maritime ingest notes_internes/ --marking restricted --index ./idx
     """
     asst = _open(index_dir, embedder)
-    report = asst.ingest(list(paths), progress=_Progress(quiet or as_json), embed=not no_embed, ocr=ocr)
+    report = asst.ingest(
+        list(paths), progress=_Progress(quiet or as_json), embed=not no_embed, ocr=ocr, marking=marking
+    )
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -170,6 +194,7 @@ def ingest(
 )
 @click.option("--radius-nm", type=float, default=None, help="Radius for --near, nautical miles.")
 @click.option("--language", default=None, help="Only passages in this language (fr, en).")
+@_clearance_option
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
 def search(
     query: str,
@@ -180,6 +205,7 @@ def search(
     near: str | None,
     radius_nm: float | None,
     language: str | None,
+    clearance: str | None,
     as_json: bool,
 ) -> None:
     """Search the ingested publications, in French or English (both languages are searched).
@@ -190,7 +216,7 @@ def search(
     """
     if near and radius_nm is None:
         raise click.UsageError("--near needs --radius-nm")
-    asst = _open(index_dir, embedder)
+    asst = _open(index_dir, embedder, clearance)
     docs = asst.search(query, top_k=top_k, mode=mode, near=near, radius_nm=radius_nm, language=language)
     if as_json:
         click.echo(json.dumps([_doc_json(d) for d in docs], ensure_ascii=False, indent=2))
@@ -213,15 +239,16 @@ def search(
 
 @main.command()
 @_index_option
+@_clearance_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def files(index_dir: Path | None, as_json: bool) -> None:
-    """List the publications in the index (source, pages, passages, skipped pages).
+def files(index_dir: Path | None, clearance: str | None, as_json: bool) -> None:
+    """List the publications in the index (source, pages, passages, skipped pages, marking).
 
     Example:
 
         maritime files --index ./idx
     """
-    asst = _open(index_dir, "none")
+    asst = _open(index_dir, "none", clearance)
     records = asst.files()
     if as_json:
         click.echo(
@@ -235,6 +262,7 @@ def files(index_dir: Path | None, as_json: bool) -> None:
                         "sha256": r.sha256,
                         "skipped_pages": [list(p) for p in r.skipped_pages],
                         "ingested_at": r.ingested_at,
+                        "marking": r.marking,
                     }
                     for r in records
                 ],
@@ -245,10 +273,11 @@ def files(index_dir: Path | None, as_json: bool) -> None:
         return
     if not records:
         click.echo("The index holds no publication yet: run `maritime ingest PATH`.")
+    lowest = markings().lowest
     for r in records:
         pages = f"{r.n_pages} pages, " if r.n_pages else ""
         skipped = f", {len(r.skipped_pages)} page(s) skipped" if r.skipped_pages else ""
-        click.echo(f"{r.source}: {pages}{r.n_passages} passages{skipped}")
+        click.echo(f"{r.source}: {pages}{r.n_passages} passages{skipped} [{r.marking or lowest}]")
 
 
 def _doc_json(doc: Any) -> dict[str, Any]:
@@ -342,6 +371,7 @@ def eval_(
     type=click.IntRange(1, 50),
     help="Passages offered to the model.",
 )
+@_clearance_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (answer.schema.json).")
 @click.option(
     "--geojson",
@@ -363,6 +393,7 @@ def ask(
     radius_nm: float | None,
     language: str | None,
     top_k: int,
+    clearance: str | None,
     as_json: bool,
     geojson_path: Path | None,
     map_path: Path | None,
@@ -374,7 +405,7 @@ def ask(
 
         maritime ask "Quel est le feu le plus proche de 48°21,5'N 004°33'O ?" --index ./idx --map feu.png
     """
-    asst = _open(index_dir, embedder)
+    asst = _open(index_dir, embedder, clearance)
     streamed: list[str] = []
 
     def show(token: str) -> None:
@@ -432,10 +463,16 @@ def ask(
     "--auth-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Login file, lines user:password or user:pbkdf2_sha256$... (python -m maritime.app.auth USER) "
-    "[default: $MARITIME_APP_AUTH_FILE, else no login].",
+    help="Login file, lines user:password or user:pbkdf2_sha256$... (python -m maritime.app.auth USER), "
+    "optionally ending :clearance [default: $MARITIME_APP_AUTH_FILE, else no login].",
 )
-def app(index_dir: Path | None, host: str, port: int, auth_file: Path | None) -> None:
+@click.option(
+    "--clearance",
+    default=None,
+    help="Clearance of users without one in the login file, or of everyone without a login "
+    "[default: $MARITIME_CLEARANCE, else the lowest marking, public].",
+)
+def app(index_dir: Path | None, host: str, port: int, auth_file: Path | None, clearance: str | None) -> None:
     """Start the web app: chat in French or English with citations, map, sources, upload, index.
 
     Serves on http://127.0.0.1:7860 by default and makes no request outside this machine. Not for
@@ -445,7 +482,9 @@ def app(index_dir: Path | None, host: str, port: int, auth_file: Path | None) ->
     """
     from maritime.app.app import build_app, launch_app
 
-    blocks = build_app(index_dir if index_dir is not None else default_index_dir(), auth=auth_file)
+    blocks = build_app(
+        index_dir if index_dir is not None else default_index_dir(), auth=auth_file, clearance=clearance
+    )
     click.echo(f"maritime app on http://{host}:{port} (Ctrl+C to stop). {NOT_FOR_NAVIGATION}", err=True)
     launch_app(blocks, host=host, port=port, quiet=True)
 

@@ -34,7 +34,7 @@ def build_search_pipeline(store: SQLiteDocumentStore, *, embedder: str | None, t
     """Hybrid text retrieval: BM25 and dense retrieval fused by reciprocal rank fusion.
 
     Inputs: ``bm25.query``, and, with an embedder, ``text_embedder.text``; optional ``filters``,
-    ``near``/``radius_nm``/``bbox`` on both retrievers. Output: ``joiner.documents`` (or
+    ``near``/``radius_nm``/``bbox`` and ``clearance`` on both retrievers. Output: ``joiner.documents`` (or
     ``bm25.documents`` without an embedder).
     """
     pipe = Pipeline()
@@ -62,8 +62,10 @@ def build_ask_pipeline(
     """Question answering: analysis, text retrieval and chart query side by side, context, model, checks.
 
     Inputs: ``analyzer.question`` (and optional ``analyzer.language``, ``analyzer.near`` [lat, lon],
-    ``analyzer.radius_nm``, ``analyzer.previous``), ``llm.streaming_callback``. Output:
-    ``answer.answer`` (a :class:`maritime.answer.Answer`).
+    ``analyzer.radius_nm``, ``analyzer.previous``, ``analyzer.clearance``), ``llm.streaming_callback``.
+    Output: ``answer.answer`` (a :class:`maritime.answer.Answer`). The clearance given to the analyzer
+    (default ``MARITIME_CLEARANCE``, else the lowest marking) reaches the retrievers, the chart query
+    and the ranker: nothing marked above it is read (:mod:`maritime.access`).
     """
     index = Path(index_dir)
     store = SQLiteDocumentStore(index / "documents.sqlite")
@@ -81,6 +83,7 @@ def build_ask_pipeline(
     pipe.add_component("llm", llm)
     pipe.add_component("answer", MaritimeAnswerBuilder())
     pipe.connect("analyzer.query", "bm25.query")
+    pipe.connect("analyzer.clearance", "bm25.clearance")
     pipe.connect("analyzer.analysis", "chart.analysis")
     pipe.connect("analyzer.analysis", "ranker.analysis")
     pipe.connect("analyzer.analysis", "context.analysis")
@@ -92,6 +95,7 @@ def build_ask_pipeline(
         )
         pipe.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion", top_k=candidates))
         pipe.connect("analyzer.query", "text_embedder.text")
+        pipe.connect("analyzer.clearance", "dense.clearance")
         pipe.connect("text_embedder.embedding", "dense.query_embedding")
         pipe.connect("bm25.documents", "joiner.documents")
         pipe.connect("dense.documents", "joiner.documents")

@@ -22,6 +22,9 @@ MODULES = [
     "maritime.answering.query",
     "maritime.answering.extractive",
     "maritime.answering.chartfacts",
+    "maritime.evaluation",
+    "maritime.access",
+    "maritime.app.auth",
 ]
 
 

@@ -5,6 +5,10 @@ the answer as ``answer.schema.json``. The index is ``$MARITIME_INDEX`` (default 
 the local model is configured as for the CLI (``MARITIME_LLM_URL`` + ``MARITIME_LLM_MODEL`` or
 ``MARITIME_GGUF``). Set ``MARITIME_ASK_PIPELINE`` to a pipeline YAML (e.g. an edited copy of
 ``pipelines/ask.yaml``) to serve that pipeline instead of the built-in one.
+
+Access control: every request is answered at the server's clearance, ``$MARITIME_CLEARANCE`` (default
+the lowest marking, ``public``); a request cannot raise it, since Hayhooks authenticates no one. Serve
+restricted material only behind your own authentication, with one server per clearance.
 """
 
 from __future__ import annotations

@@ -110,6 +110,9 @@ class QueryAnalysis:
     #: Place names as the question wrote them (same order as ``places``).
     place_texts: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Clearance the question was asked with (:mod:`maritime.access`): what the chart query, the ranker
+    #: and a follow-up question may use. Set by the pipeline's analyzer.
+    clearance: str | None = None
 
     @property
     def position(self) -> Position | None:

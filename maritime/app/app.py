@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from maritime.access import markings, resolve_clearance
 from maritime.app import handlers, render
 from maritime.app.auth import Credentials, auth_from_env, load_auth_file
 from maritime.app.mapsvg import render_svg
@@ -50,6 +51,8 @@ class Session:
 
     conversation: Conversation
     view: AnswerView | None = None
+    #: The clearance the session's answers were made with (a new login starts a new session).
+    clearance: str | None = None
 
 
 class MaritimeBlocks(gr.Blocks):
@@ -90,6 +93,7 @@ def build_app(
     assistant: Assistant | None = None,
     auth: AuthSpec = None,
     work_dir: str | Path | None = None,
+    clearance: str | None = None,
 ) -> gr.Blocks:
     """Build the web app over an index.
 
@@ -105,6 +109,11 @@ def build_app(
     work_dir:
         Where exported files and rendered pages are written (default: a new temporary folder).
         Uploaded files are kept in ``<index>/uploads`` (the index points at them).
+    clearance:
+        What users may see when the login file gives them no clearance, or everyone without a login
+        (default: the assistant's, i.e. ``$MARITIME_CLEARANCE``, else the lowest marking). A logged-in
+        user's clearance limits their answers, passages, maps, source pages, index tab, exports and
+        the marking of their uploads (:mod:`maritime.access`).
 
     Returns
     -------
@@ -113,22 +122,34 @@ def build_app(
     """
     from maritime.assistant import Assistant
 
-    asst = assistant if assistant is not None else Assistant.open(index_dir)
+    asst = assistant if assistant is not None else Assistant.open(index_dir, clearance=clearance)
+    default_clearance = resolve_clearance(clearance) if clearance else asst.clearance
     credentials = _resolve_auth(auth)
     gate = handlers.AssistantGate()
     out_dir = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="maritime-app-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     upload_dir = asst.index_dir / "uploads"
-    charts = asst.charts  # opened once here, so concurrent questions share it
+    levels = markings().levels
+
+    def clearance_of(request: gr.Request | None) -> str:
+        """The logged-in user's clearance (auth file), else the assistant's."""
+        user = getattr(request, "username", None) if request is not None else None
+        if user and isinstance(credentials, Credentials):
+            return credentials.clearance_of(user, default_clearance)
+        return default_clearance
+
+    def session_for(session: Session | None, clearance: str) -> Session | None:
+        """The session, unless it was made under another clearance (then none: nothing carries over)."""
+        return session if session is not None and session.clearance == clearance else None
 
     # -- event functions (thin: the work is in handlers) ------------------------------------------
 
     def banner() -> str:
         return f"**Modèle / Model** : {handlers.mode_banner()}"
 
-    def coverage_map() -> str:
+    def coverage_map(request: gr.Request) -> str:
         with gate.shared():
-            return render_svg(None, charts)
+            return render_svg(None, asst.charts_for(clearance_of(request)))
 
     def ask(
         question: str,
@@ -142,6 +163,7 @@ def build_app(
         doc_type: str,
         answer_language: str,
         top_k: float,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat, then show its sources, features and map."""
         question = (question or "").strip()
@@ -160,7 +182,10 @@ def build_app(
             )
         except MaritimeError as exc:
             raise gr.Error(str(exc)) from exc
-        session = session or Session(conversation=asst.conversation())
+        clearance = clearance_of(request)
+        session = session_for(session, clearance) or Session(
+            conversation=asst.conversation(), clearance=clearance
+        )
         chat = [
             *(history or []),
             {"role": "user", "content": question},
@@ -181,6 +206,7 @@ def build_app(
                     conversation=session.conversation,
                     on_token=tokens.put,
                     gate=gate,
+                    clearance=clearance,
                 )
             except MaritimeError as exc:
                 outcome["error"] = str(exc)
@@ -224,41 +250,64 @@ def build_app(
             session,
         )
 
-    def new_conversation() -> tuple[Any, ...]:
+    def new_conversation(request: gr.Request) -> tuple[Any, ...]:
         empty = gr.update(choices=[], value=None)
-        return [], None, render.answer_details_html(None), coverage_map(), empty, None, ""
+        return [], None, render.answer_details_html(None), coverage_map(request), empty, None, ""
 
-    def show_source(ref: str | None, session: Session | None) -> tuple[Any, str]:
+    def show_source(ref: str | None, session: Session | None, request: gr.Request) -> tuple[Any, str]:
+        clearance = clearance_of(request)
+        session = session_for(session, clearance)
         if not ref or session is None or session.view is None or session.view.answer is None:
             return None, ""
         try:
-            view = handlers.source_view(asst, session.view.answer, ref, out_dir=out_dir, gate=gate)
+            view = handlers.source_view(
+                asst, session.view.answer, ref, out_dir=out_dir, gate=gate, clearance=clearance
+            )
         except MaritimeError as exc:
             return None, f"⚠ {exc}"
         return view.image_path, view.caption
 
-    def exporter(kind: str) -> Callable[[Session | None], str | None]:
-        def export(session: Session | None) -> str | None:
+    def exporter(kind: str) -> Callable[[Session | None, gr.Request], str | None]:
+        def export(session: Session | None, request: gr.Request) -> str | None:
+            clearance = clearance_of(request)
+            session = session_for(session, clearance)
             if session is None or session.view is None or session.view.answer is None:
                 raise gr.Error("Posez d'abord une question / Ask a question first")
+            charts = asst.charts_for(clearance)
             with gate.shared():
                 return str(handlers.write_export(session.view.answer, charts, kind, out_dir=out_dir))
 
         export.__name__ = f"export_{kind}"
         return export
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, None]:  # noqa: B008
+    def upload(
+        files: list[str] | None,
+        marking: str | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple[str, None]:
         if not files:
             raise gr.Error("Choisissez des fichiers / Choose files")
 
         def relay(fraction: float, description: str) -> None:
             progress(fraction, desc=description)
 
-        report = handlers.upload(asst, list(files), upload_dir=upload_dir, progress=relay, gate=gate)
+        try:
+            report = handlers.upload(
+                asst,
+                list(files),
+                upload_dir=upload_dir,
+                progress=relay,
+                gate=gate,
+                marking=marking,
+                clearance=clearance_of(request),
+            )
+        except MaritimeError as exc:
+            raise gr.Error(str(exc)) from exc
         return render.upload_report_markdown(report), None  # the report lists them: clear the picker
 
-    def index_tables() -> tuple[Any, Any, str]:
-        view = handlers.index_view(asst, gate=gate)
+    def index_tables(request: gr.Request) -> tuple[Any, Any, str]:
+        view = handlers.index_view(asst, gate=gate, clearance=clearance_of(request))
         return render.publication_rows(view), render.chart_rows(view), view.summary
 
     # -- layout ------------------------------------------------------------------------------------
@@ -354,6 +403,12 @@ def build_app(
                 upload_files = gr.File(
                     file_count="multiple", label="Fichiers / Files", elem_id="upload-files"
                 )
+                upload_marking = gr.Dropdown(
+                    choices=list(levels),
+                    value=levels[0],
+                    label="Marquage / Marking (au plus votre habilitation / at most your clearance)",
+                    elem_id="upload-marking",
+                )
                 upload_button = gr.Button("Ingérer / Ingest", variant="primary", elem_id="upload-button")
                 upload_report = gr.Markdown(elem_id="upload-report")
             with gr.Tab("Index", id="index") as index_tab:
@@ -431,7 +486,7 @@ def build_app(
             )
         upload_button.click(
             fn=upload,
-            inputs_kwargs={"files": upload_files},
+            inputs_kwargs={"files": upload_files, "marking": upload_marking},
             outputs=[upload_report, upload_files],
             api_name="upload",
             concurrency_limit=1,

@@ -6,6 +6,11 @@ Each non-empty line not starting with ``#`` is ``user:secret`` where ``secret`` 
   ``python -m maritime.app.auth USER`` (asks for the password, prints the line); the recommended form;
 - anything else: the password itself, in clear (accepted for a quick setup; a warning is logged).
 
+A line may end with ``:clearance``, one of the markings (:mod:`maritime.access`, e.g.
+``ana:pbkdf2_sha256$...:restricted``): what the user's answers, maps, source pages, index listing and
+exports may use. Without it the user has ``MARITIME_CLEARANCE``, else the lowest marking (public). (A
+password in clear that itself ends with ``:`` and a marking name must be followed by the clearance.)
+
 The file is named by ``maritime app --auth-file F`` or the ``MARITIME_APP_AUTH_FILE`` variable. Passwords
 are compared in constant time. Keep the file readable by the app's user only (a warning is logged when
 others can read it).
@@ -16,6 +21,8 @@ True
 >>> check = Credentials({"ana": line, "bob": "plain"})
 >>> check("ana", "s3cret"), check("ana", "wrong"), check("bob", "plain"), check("eve", "plain")
 (True, False, True, False)
+>>> Credentials({"ana": line}, {"ana": "restricted"}).clearance_of("ana")
+'restricted'
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import stat
 import sys
 from pathlib import Path
 
+from maritime.access import markings, resolve_clearance
 from maritime.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -65,10 +73,11 @@ def _verify(secret: str, password: str) -> bool:
 class Credentials:
     """A login check for Gradio's ``auth=``: ``credentials(user, password) -> bool``."""
 
-    def __init__(self, users: dict[str, str]) -> None:
+    def __init__(self, users: dict[str, str], clearances: dict[str, str] | None = None) -> None:
         if not users:
             raise ConfigError("the auth file names no user: add lines user:password")
         self._users = dict(users)
+        self._clearances = {u: markings().check(c) for u, c in (clearances or {}).items()}
 
     def __call__(self, user: str, password: str) -> bool:
         secret = self._users.get(user)
@@ -84,6 +93,11 @@ class Credentials:
     @property
     def users(self) -> list[str]:
         return sorted(self._users)
+
+    def clearance_of(self, user: str | None, default: str | None = None) -> str:
+        """The clearance of a logged-in ``user``: the file's, else ``default``, else the default one."""
+        given = self._clearances.get(user or "")
+        return given if given is not None else resolve_clearance(default)
 
 
 def load_auth_file(path: str | Path) -> Credentials:
@@ -106,6 +120,8 @@ def load_auth_file(path: str | Path) -> Credentials:
     except OSError:
         pass
     users: dict[str, str] = {}
+    clearances: dict[str, str] = {}
+    levels = markings().levels
     plain = 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -114,6 +130,15 @@ def load_auth_file(path: str | Path) -> Credentials:
         user, sep, secret = line.partition(":")
         if not sep or not user.strip() or not secret:
             raise ConfigError(f"{path}, line {number}: expected user:password or user:{_SCHEME}$...")
+        head, colon, tail = secret.rpartition(":")
+        if colon and head and (tail.strip().lower() in levels or head.startswith(_SCHEME + "$")):
+            if tail.strip().lower() not in levels:  # a hash holds no ':': this must be a clearance
+                raise ConfigError(
+                    f"{path}, line {number}: unknown clearance {tail.strip()!r}; the markings are "
+                    f"{', '.join(levels)}"
+                )
+            secret = head
+            clearances[user.strip()] = tail.strip().lower()
         users[user.strip()] = secret
         plain += not secret.startswith(_SCHEME + "$")
     if plain:
@@ -122,7 +147,7 @@ def load_auth_file(path: str | Path) -> Credentials:
             path,
             plain,
         )
-    return Credentials(users)
+    return Credentials(users, clearances)
 
 
 def auth_from_env() -> Credentials | None:

@@ -24,6 +24,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from maritime.access import markings, resolve_clearance, resolve_marking
 from maritime.answer import Answer, ChartRef, Citation
 from maritime.app.mapsvg import render_svg
 from maritime.app.views import (
@@ -297,8 +298,12 @@ def ask(
     conversation: Conversation | None = None,
     on_token: Callable[[str], None] | None = None,
     gate: AssistantGate | None = None,
+    clearance: str | None = None,
 ) -> AnswerView:
     """Answer ``question`` with the filters applied, as an :class:`AnswerView`.
+
+    ``clearance`` is the user's (from the login; default the assistant's): the answer, the passages
+    listed beside it and the map use nothing marked above it.
 
     The area goes to ``Assistant.ask`` as ``near``/``radius_nm`` (a box as the circle around it), the
     document language and type as metadata filters on the passages it may cite. A box is also applied
@@ -323,13 +328,14 @@ def ask(
             conversation=conversation,
             on_token=on_token,
             filters=haystack_filters(filters, with_language=True),
+            clearance=clearance,
         )
     passages: tuple[PassageView, ...] = ()
     notes: list[str] = []
     fr = answer.language == "fr"
     if filters.area == "bbox":
         with _hold(gate, "shared"):
-            passages = search_passages(asst, question, filters)
+            passages = search_passages(asst, question, filters, clearance=clearance)
         if radius_nm is not None:
             radius = f"{radius_nm:.1f}"
             notes.append(
@@ -340,11 +346,18 @@ def ask(
                 "listed are inside the box."
             )
     with _hold(gate, "shared"):  # the map reads the chart store, which an upload may be replacing
-        return answer_view(answer, asst.charts, filters=filters, passages=passages, notes=notes)
+        return answer_view(
+            answer, asst.charts_for(clearance), filters=filters, passages=passages, notes=notes
+        )
 
 
 def search_passages(
-    asst: Assistant, question: str, filters: Filters, top_k: int | None = None
+    asst: Assistant,
+    question: str,
+    filters: Filters,
+    top_k: int | None = None,
+    *,
+    clearance: str | None = None,
 ) -> tuple[PassageView, ...]:
     """The passages a text search finds with every filter applied (area, language, type)."""
     kwargs: dict[str, Any] = {}
@@ -357,6 +370,7 @@ def search_passages(
         top_k=top_k or filters.top_k,
         filters=haystack_filters(filters),
         language=filters.doc_language,
+        clearance=clearance,
         **kwargs,
     )
     return tuple(
@@ -504,7 +518,13 @@ def source_choices(view: AnswerView | None) -> list[tuple[str, str]]:
 
 
 def source_view(
-    asst: Assistant, answer: Answer, ref: str, *, out_dir: Path, gate: AssistantGate | None = None
+    asst: Assistant,
+    answer: Answer,
+    ref: str,
+    *,
+    out_dir: Path,
+    gate: AssistantGate | None = None,
+    clearance: str | None = None,
 ) -> SourceView:
     """The source of ``[ref]``: the PDF page with the passage boxed, the quote, or the chart feature.
 
@@ -526,7 +546,7 @@ def source_view(
         "> " + _MD_SPECIAL.sub(r"\\\1", line) for line in cit.quote.splitlines() or [""]
     )
     with _hold(gate, "shared"):
-        path = _source_file(asst, cit.source)
+        path = _source_file(asst, cit.source, clearance)
     if path is None or path.suffix.lower() not in PDF_SUFFIXES or not cit.page:
         if path is None:
             caption += "\n\n" + (
@@ -562,9 +582,10 @@ def _feature_source(ref: ChartRef, language: str) -> SourceView:
     return SourceView(ref=ref.id, title=title, caption="\n".join(lines))
 
 
-def _source_file(asst: Assistant, source: str) -> Path | None:
-    """The file a passage came from, as the index recorded it; None when it is gone."""
-    candidates = [r for r in asst.files() if r.source == source]
+def _source_file(asst: Assistant, source: str, clearance: str | None) -> Path | None:
+    """The file a passage came from, as the index recorded it; None when it is gone (or above
+    ``clearance``)."""
+    candidates = [r for r in asst.files(clearance=clearance) if r.source == source]
     candidates.sort(key=lambda r: r.ingested_at or "", reverse=True)
     for record in candidates:
         path = Path(record.path)
@@ -665,6 +686,8 @@ def upload(
     progress: ProgressFn | None = None,
     gate: AssistantGate | None = None,
     language: str = "en",
+    marking: str | None = None,
+    clearance: str | None = None,
 ) -> UploadReportView:
     """Copy uploaded files into ``upload_dir`` and ingest them; searchable as soon as this returns.
 
@@ -681,8 +704,19 @@ def upload(
         The names the user gave them; default: the files' own names.
     progress:
         ``progress(fraction, description)``.
+    marking, clearance:
+        The files' classification (default the lowest level) and the uploader's clearance: a user may
+        not mark a file above their own clearance (ConfigError).
     """
     fr = language == "fr"
+    level = resolve_marking(marking)
+    own = resolve_clearance(clearance) if clearance else asst.clearance
+    if markings().rank(level) > markings().rank(own):
+        raise ConfigError(
+            f"marquage {level} au-dessus de votre habilitation ({own})"
+            if fr
+            else f"marking {level} is above your clearance ({own})"
+        )
     upload_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, UploadFileResult] = {}
     staged: list[_Staged] = []
@@ -745,7 +779,8 @@ def upload(
     if to_ingest:
         relay = _relay_progress(progress, fr)
         with _hold(gate, "exclusive"):
-            report = asst.ingest(to_ingest, progress=relay)  # drops its cached pipelines after new charts
+            # Drops its cached pipelines after new charts.
+            report = asst.ingest(to_ingest, progress=relay, marking=level)
             if gate is not None and (report.charts_ingested or report.embedded):
                 # The next question builds a new pipeline (new cells, or the first embeddings): alone.
                 gate.invalidate()
@@ -852,12 +887,16 @@ def _relay_progress(progress: ProgressFn | None, fr: bool) -> Callable[[Progress
 # -- index listing -----------------------------------------------------------------------------------
 
 
-def index_view(asst: Assistant, *, gate: AssistantGate | None = None) -> IndexView:
-    """The publications and chart datasets in the index, with what a hydrographer checks."""
+def index_view(
+    asst: Assistant, *, gate: AssistantGate | None = None, clearance: str | None = None
+) -> IndexView:
+    """The publications and chart datasets in the index that ``clearance`` may see (default: the
+    assistant's), with what a hydrographer checks."""
     with _hold(gate, "shared"):
-        records = asst.files()
-        cells = asst.charts.datasets()
-        infos = {c.cell: asst.charts.dataset_info(c.cell) for c in cells}
+        records = asst.files(clearance=clearance)
+        store = asst.charts_for(clearance)
+        cells = store.datasets()
+        infos = {c.cell: store.dataset_info(c.cell) for c in cells}
     publications = tuple(
         PublicationRow(
             source=r.source,
@@ -865,6 +904,7 @@ def index_view(asst: Assistant, *, gate: AssistantGate | None = None) -> IndexVi
             passages=r.n_passages,
             skipped_pages="; ".join(f"p. {page}: {reason}" for page, reason in r.skipped_pages),
             ingested_at=r.ingested_at or "",
+            marking=r.marking or markings().lowest,
         )
         for r in records
     )
@@ -881,6 +921,7 @@ def index_view(asst: Assistant, *, gate: AssistantGate | None = None) -> IndexVi
             features=int(infos.get(c.cell, {}).get("n_features", sum(c.feature_counts.values()))),
             updates_applied=", ".join(c.updates_applied),
             producer=c.producing_agency or "",
+            marking=str(infos.get(c.cell, {}).get("marking", "")),
         )
         for c in cells
     )

@@ -214,7 +214,14 @@ def upload_report_markdown(view: UploadReportView) -> str:
     return "\n".join(lines)
 
 
-PUBLICATION_HEADERS = ["source", "pages", "passages", "skipped pages / pages ignorées", "ingested / ingéré"]
+PUBLICATION_HEADERS = [
+    "source",
+    "pages",
+    "passages",
+    "skipped pages / pages ignorées",
+    "ingested / ingéré",
+    "marquage / marking",
+]
 CHART_HEADERS = [
     "cellule / cell",
     "éd. / ed.",
@@ -227,8 +234,22 @@ CHART_HEADERS = [
     "objets / features",
     "mises à jour / updates",
     "producteur / producer",
+    "marquage / marking",
 ]
-CHART_COLUMN_WIDTHS: list[str | int] = ["13%", "5%", "6%", "9%", "8%", "8%", "12%", "12%", "7%", "8%", "12%"]
+CHART_COLUMN_WIDTHS: list[str | int] = [
+    "12%",
+    "5%",
+    "5%",
+    "8%",
+    "8%",
+    "8%",
+    "11%",
+    "11%",
+    "7%",
+    "8%",
+    "10%",
+    "7%",
+]
 
 
 def _text(value: object) -> str:
@@ -238,7 +259,7 @@ def _text(value: object) -> str:
 def publication_rows(view: IndexView) -> list[list[str]]:
     """Rows of the publications table (:data:`PUBLICATION_HEADERS`), as text."""
     return [
-        [_text(v) for v in (p.source, p.pages, p.passages, p.skipped_pages, p.ingested_at)]
+        [_text(v) for v in (p.source, p.pages, p.passages, p.skipped_pages, p.ingested_at, p.marking)]
         for p in view.publications
     ]
 
@@ -260,6 +281,7 @@ def chart_rows(view: IndexView) -> list[list[str]]:
                 c.features,
                 c.updates_applied,
                 c.producer,
+                c.marking,
             )
         ]
         for c in view.charts

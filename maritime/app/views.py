@@ -180,6 +180,8 @@ class PublicationRow:
     passages: int
     skipped_pages: str
     ingested_at: str
+    #: Classification (maritime.access).
+    marking: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ class ChartCellRow:
     features: int
     updates_applied: str
     producer: str
+    marking: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from haystack.dataclasses import ChatMessage
 from shapely.geometry import mapping
 
 from maritime import meta as M
+from maritime.access import resolve_clearance
 from maritime.answer import Answer, ChartRef, Citation
 from maritime.answering.chartfacts import chart_refs
 from maritime.answering.citations import check_answer
@@ -37,34 +38,44 @@ _POINT_CLASSES = frozenset({"SOUNDG", "WRECKS", "OBSTRN", "UWTROC"})
 MAX_WITHIN = 20
 
 
-def _open_charts(charts_path: str | None) -> Any:
+def _open_charts(charts_path: str | None, clearance: str) -> Any:
     if not charts_path:
         return None
     from maritime.enc.store import ChartStore
 
-    return ChartStore.open(Path(charts_path))
+    return ChartStore.open(Path(charts_path), clearance=clearance)
 
 
 @component
 class MaritimeQueryAnalyzer:
-    """Language, positions, places (gazetteer), radius, object classes and intent of a question."""
+    """Language, positions, places (gazetteer), radius, object classes and intent of a question.
+
+    ``clearance`` (:mod:`maritime.access`; default ``MARITIME_CLEARANCE``, else the lowest marking)
+    limits the place names to the charts and place lists it allows; it is put in the analysis and
+    given out for the retrievers, so that a pipeline takes it in one place. A ``previous`` analysis
+    made under another clearance is not followed up.
+    """
 
     def __init__(self, *, charts_path: str | None = None) -> None:
         self.charts_path = charts_path
-        self._analyzer: QueryAnalyzer | None = None
+        self._analyzers: dict[str, QueryAnalyzer] = {}
 
-    def warm_up(self) -> None:
-        if self._analyzer is None:
+    def _analyzer(self, clearance: str) -> QueryAnalyzer:
+        if clearance not in self._analyzers:
             from maritime.enc.catalogue import Catalogue
 
-            store = _open_charts(self.charts_path)
+            store = _open_charts(self.charts_path, clearance)
             gazetteer = store.gazetteer if store is not None and store.datasets() else None
-            self._analyzer = QueryAnalyzer(Catalogue.load(), gazetteer)
+            self._analyzers[clearance] = QueryAnalyzer(Catalogue.load(), gazetteer)
+        return self._analyzers[clearance]
+
+    def warm_up(self) -> None:
+        self._analyzer(resolve_clearance(None))
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, charts_path=self.charts_path)
 
-    @component.output_types(analysis=QueryAnalysis, query=str)
+    @component.output_types(analysis=QueryAnalysis, query=str, clearance=str)
     def run(
         self,
         question: str,
@@ -72,18 +83,21 @@ class MaritimeQueryAnalyzer:
         near: list[float] | None = None,
         radius_nm: float | None = None,
         previous: QueryAnalysis | None = None,
+        clearance: str | None = None,
     ) -> dict[str, Any]:
-        self.warm_up()
-        assert self._analyzer is not None
+        level = resolve_clearance(clearance)
+        if previous is not None and previous.clearance != level:
+            previous = None  # what was asked under another clearance is not carried over
         position = Position(near[0], near[1]) if near else None
-        analysis = self._analyzer.analyze(
+        analysis = self._analyzer(level).analyze(
             question, language=language, near=position, radius_nm=radius_nm, previous=previous
         )
+        analysis = replace(analysis, clearance=level)
         query = question
         if analysis.follow_up and previous is not None:
             # "et le suivant ?" alone retrieves nothing: carry the previous subject into the search.
             query = f"{previous.question} {question}"
-        return {"analysis": analysis, "query": query}
+        return {"analysis": analysis, "query": query, "clearance": level}
 
 
 @component
@@ -92,21 +106,24 @@ class MaritimeChartQuery:
 
     def __init__(self, *, charts_path: str | None = None) -> None:
         self.charts_path = charts_path
-        self._store: Any = None
-        self._warmed = False
+        #: One chart store per clearance: each loads only the datasets its clearance allows, so that
+        #: the overlap of cells and every query are those of that clearance alone.
+        self._stores: dict[str, Any] = {}
+
+    def _store(self, clearance: str) -> Any:
+        if clearance not in self._stores:
+            self._stores[clearance] = _open_charts(self.charts_path, clearance)
+        return self._stores[clearance]
 
     def warm_up(self) -> None:
-        if not self._warmed:
-            self._store = _open_charts(self.charts_path)
-            self._warmed = True
+        self._store(resolve_clearance(None))
 
     def to_dict(self) -> dict[str, Any]:
         return default_to_dict(self, charts_path=self.charts_path)
 
     @component.output_types(chart_refs=list[ChartRef], answered_by=list[str], datum=str | None)
     def run(self, analysis: QueryAnalysis) -> dict[str, Any]:
-        self.warm_up()
-        store = self._store
+        store = self._store(resolve_clearance(analysis.clearance))
         position = analysis.position
         empty: dict[str, Any] = {"chart_refs": [], "answered_by": [], "datum": None}
         if store is None or position is None or analysis.chart_task == "none" or not store.datasets():
@@ -194,8 +211,8 @@ class MaritimeGeoRanker:
     boost, not a filter), and drop them all when the question is about nothing the publications know.
 
     A retriever always returns its best passages, even for "who won the 1998 world cup?". When less
-    than ``min_known_fraction`` of the question's words occur anywhere in the index
-    (:meth:`SQLiteDocumentStore.known_fraction`), no passage is passed on, so the answer says that
+    than ``min_known_fraction`` of the question's words occur in the passages the question's clearance
+    allows (:meth:`SQLiteDocumentStore.known_fraction`), no passage is passed on, so the answer says that
     nothing relevant was found instead of quoting unrelated text.
     """
 
@@ -239,7 +256,8 @@ class MaritimeGeoRanker:
         if (
             documents
             and self.document_store is not None
-            and self.document_store.known_fraction(analysis.question) < self.min_known_fraction
+            and self.document_store.known_fraction(analysis.question, clearance=analysis.clearance)
+            < self.min_known_fraction
         ):
             return {"documents": []}
         position = analysis.position

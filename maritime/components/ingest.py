@@ -15,6 +15,7 @@ from typing import Any
 
 from haystack import Document, component, default_to_dict
 
+from maritime.access import MARKING_KEY, resolve_marking
 from maritime.errors import IngestError
 from maritime.llm.tokenization import TokenCounter
 from maritime.publications.convert import convert
@@ -47,8 +48,13 @@ class MaritimePublicationConverter:
         return default_to_dict(self, max_tokens=self.max_tokens, ocr=self.ocr)
 
     @component.output_types(documents=list[Document], skipped=list[dict])
-    def run(self, sources: list[str]) -> dict[str, Any]:
-        """Passages of every publication under ``sources`` (files or folders); bad files go to ``skipped``."""
+    def run(self, sources: list[str], marking: str | None = None) -> dict[str, Any]:
+        """Passages of every publication under ``sources`` (files or folders); bad files go to ``skipped``.
+
+        ``marking``: the classification put on every passage (:mod:`maritime.access`; default the
+        lowest level), which the document store files it under.
+        """
+        level = resolve_marking(marking)
         self.warm_up()
         assert self._ingester is not None
         documents: list[Document] = []
@@ -63,7 +69,9 @@ class MaritimePublicationConverter:
             except OSError as exc:
                 skipped.append({"path": str(path), "reason": f"cannot read file: {exc.strerror}"})
                 continue
-            documents.extend(self._ingester.documents_for(converted, source, sha))
+            for doc in self._ingester.documents_for(converted, source, sha):
+                doc.meta[MARKING_KEY] = level
+                documents.append(doc)
         return {"documents": documents, "skipped": skipped}
 
 
@@ -78,10 +86,11 @@ class MaritimeChartIngester:
         return default_to_dict(self, charts_path=self.charts_path)
 
     @component.output_types(ingested=list[dict], unchanged=list[str], skipped=list[dict])
-    def run(self, sources: list[str]) -> dict[str, Any]:
+    def run(self, sources: list[str], marking: str | None = None) -> dict[str, Any]:
+        """Ingest ``sources``, classified ``marking`` (default the lowest level; :mod:`maritime.access`)."""
         from maritime.enc.store import ChartStore
 
-        report = ChartStore.open(Path(self.charts_path)).ingest([Path(s) for s in sources])
+        report = ChartStore.open(Path(self.charts_path)).ingest([Path(s) for s in sources], marking=marking)
         return {
             "ingested": [{"cell": c, "features": n} for c, n in report.ingested],
             "unchanged": list(report.unchanged),

@@ -29,7 +29,9 @@ def _with_store(data: dict[str, Any]) -> dict[str, Any]:
 class SQLiteBM25Retriever:
     """BM25 over FTS5 with French/English stemming and glossary expansion, with an optional geo filter.
 
-    ``near`` is [lat, lon]; ``bbox`` is [min_lat, min_lon, max_lat, max_lon].
+    ``near`` is [lat, lon]; ``bbox`` is [min_lat, min_lon, max_lat, max_lon]. ``clearance``: only
+    passages marked at or below it are searched (default: ``MARITIME_CLEARANCE``, else the lowest
+    marking; :mod:`maritime.access`).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class SQLiteBM25Retriever:
         near: list[float] | None = None,
         radius_nm: float | None = None,
         bbox: list[float] | None = None,
+        clearance: str | None = None,
     ) -> dict[str, Any]:
         docs = self.document_store.bm25_retrieval(
             query,
@@ -66,13 +69,15 @@ class SQLiteBM25Retriever:
             filters=filters,
             geo=_geo(near, radius_nm, bbox),
             scale_score=self.scale_score,
+            clearance=clearance,
         )
         return {"documents": docs}
 
 
 @component
 class SQLiteEmbeddingRetriever:
-    """Cosine similarity over the passages embedded by ``model``, with an optional geo filter."""
+    """Cosine similarity over the passages embedded by ``model``, with an optional geo filter; only
+    passages marked at or below ``clearance`` are searched."""
 
     def __init__(self, *, document_store: SQLiteDocumentStore, model: str, top_k: int = 10) -> None:
         if not isinstance(document_store, SQLiteDocumentStore):
@@ -99,6 +104,7 @@ class SQLiteEmbeddingRetriever:
         near: list[float] | None = None,
         radius_nm: float | None = None,
         bbox: list[float] | None = None,
+        clearance: str | None = None,
     ) -> dict[str, Any]:
         docs = self.document_store.embedding_retrieval(
             query_embedding,
@@ -106,5 +112,6 @@ class SQLiteEmbeddingRetriever:
             top_k=top_k or self.top_k,
             filters=filters,
             geo=_geo(near, radius_nm, bbox),
+            clearance=clearance,
         )
         return {"documents": docs}

@@ -152,8 +152,10 @@ def _open_store(index_dir: Path | None, *, must_exist: bool = True) -> ChartStor
         raise ChartCommandError(
             f"no chart ingested in {folder}; run `maritime chart ingest PATH --index {folder.parent}` first"
         )
+    ctx = click.get_current_context(silent=True)
+    clearance = ctx.meta.get(_CLEARANCE_META) if ctx is not None else None
     try:
-        return ChartStore.open(folder)
+        return ChartStore.open(folder, clearance=clearance)
     except MaritimeError as exc:
         raise ChartCommandError(str(exc)) from exc
 
@@ -358,15 +360,27 @@ def _emit(
 _POSITION_ARGS = {"ignore_unknown_options": True}
 
 
+#: Where the group's --clearance is kept for its commands (click's meta is shared by the contexts).
+_CLEARANCE_META = "maritime.clearance"
+
+
 @click.group("chart")
-def chart() -> None:
+@click.option(
+    "--clearance",
+    default=None,
+    help="Use only datasets and place lists marked at or below this level [default: "
+    "$MARITIME_CLEARANCE, else the lowest marking, public].",
+)
+@click.pass_context
+def chart(ctx: click.Context, clearance: str | None) -> None:
     """Query the ingested nautical charts (S-57 ENC): features near a position, along a route, lights.
 
     Distances are geodesic nautical miles (1852 m), bearings true. Where cells overlap, the most
-    detailed one answers. Not for navigation.
+    detailed one answers (among the datasets the clearance allows). Not for navigation.
 
     Example: maritime chart near "48°21,5'N 004°33'O" --radius-nm 3 --classes LIGHTS,WRECKS
     """
+    ctx.meta[_CLEARANCE_META] = clearance
 
 
 @chart.command("near", context_settings=_POSITION_ARGS)
@@ -698,8 +712,13 @@ def lookup_cmd(
     default=None,
     help="Index folder (the chart store is INDEX/charts).",
 )
+@click.option(
+    "--marking",
+    default=None,
+    help="Classification of what is ingested (default: the lowest marking, public).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest_cmd(paths: tuple[Path, ...], index_dir: Path | None, as_json: bool) -> None:
+def ingest_cmd(paths: tuple[Path, ...], index_dir: Path | None, marking: str | None, as_json: bool) -> None:
     """Read chart datasets (S-57 cells with their updates, GeoPackage, GeoJSON) and CSV place lists.
 
     Idempotent: unchanged files are not read again. A dataset that cannot be read is reported and the
@@ -708,7 +727,10 @@ def ingest_cmd(paths: tuple[Path, ...], index_dir: Path | None, as_json: bool) -
     Example: maritime chart ingest enc/US5WA22M enc/US3DE01M gazetteer/nga_world_port_index_pub150.csv
     """
     store = _open_store(index_dir, must_exist=False)
-    report = store.ingest(list(paths))
+    try:
+        report = store.ingest(list(paths), marking=marking)
+    except MaritimeError as exc:
+        raise ChartCommandError(str(exc)) from exc
     if as_json:
         click.echo(
             json.dumps(

@@ -59,6 +59,7 @@ from pyproj import Geod
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from maritime.access import allowed_markings, markings, resolve_marking
 from maritime.enc import lights, model
 from maritime.enc.model import CellMetadata
 from maritime.errors import ChartQueryError, CoordinateError, IndexStoreError, IngestError
@@ -507,6 +508,11 @@ def _attributes(value: object) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _marking_of(entry: dict[str, Any]) -> str:
+    """The marking of a catalogue entry (entries written before markings existed: the lowest)."""
+    return str(entry.get("marking") or markings().lowest)
+
+
 def _as_float(value: object) -> float | None:
     if isinstance(value, list):
         value = value[0] if value else None
@@ -624,8 +630,12 @@ class ChartStore:
     >>> store.within(Position(47.27, -122.42), 1.0, classes=["LIGHTS"])  # doctest: +SKIP
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, clearance: str | None = None) -> None:
         self.folder = Path(folder)
+        #: What queries see (:mod:`maritime.access`): the datasets and place lists marked at or below
+        #: it. None = ``MARITIME_CLEARANCE``, else the lowest marking. Writes are not limited by it.
+        self.clearance = markings().check(clearance) if clearance else None
+        self._view: tuple[str | None, tuple[str, ...], Gazetteer] | None = None
         self._catalog: dict[str, Any] = {"version": CATALOG_VERSION, "datasets": {}, "gazetteers": {}}
         self._loaded: _Loaded | None = None
         self._gazetteer: Gazetteer | None = None
@@ -637,15 +647,18 @@ class ChartStore:
     # ---------------------------------------------------------------- lifecycle
 
     @classmethod
-    def open(cls, folder: Path | str) -> ChartStore:
+    def open(cls, folder: Path | str, *, clearance: str | None = None) -> ChartStore:
         """Open the store in ``folder``, creating the folder when it does not exist.
+
+        Its queries, dataset list and gazetteer only see what ``clearance`` allows (default:
+        ``MARITIME_CLEARANCE``, else the lowest marking); see :mod:`maritime.access`.
 
         Raises
         ------
         IndexStoreError
             ``folder`` is a file, or its catalog.json is not a maritime chart catalogue.
         """
-        store = cls(Path(folder))
+        store = cls(Path(folder), clearance=clearance)
         if store.folder.exists() and not store.folder.is_dir():
             raise IndexStoreError(f"{store.folder} is a file; the chart store needs a folder")
         try:
@@ -676,6 +689,7 @@ class ChartStore:
             self._catalog = catalog
             self._loaded = None
             self._gazetteer = None
+            self._view = None
 
     def _catalog_stamp(self) -> str | None:
         """The text of catalog.json, which changes with every save (its ``generation`` counts them)."""
@@ -730,7 +744,7 @@ class ChartStore:
     def _stage_gazetteer(self) -> str:
         from maritime.enc.gazetteer import GAZETTEER_FILE
 
-        entries = self.gazetteer.entries
+        entries = self._names().entries
         return self._stage(GAZETTEER_FILE, lambda tmp: entries.to_parquet(tmp, index=False))
 
     def _commit(self, moves: dict[str, str]) -> None:
@@ -797,7 +811,11 @@ class ChartStore:
     # ---------------------------------------------------------------- ingest
 
     def ingest(
-        self, paths: Iterable[Path | str], *, progress: ProgressCallback | None = None
+        self,
+        paths: Iterable[Path | str],
+        *,
+        progress: ProgressCallback | None = None,
+        marking: str | None = None,
     ) -> ChartIngestReport:
         """Read the chart datasets (and CSV place lists) found under ``paths`` into the store.
 
@@ -812,11 +830,17 @@ class ChartStore:
             GeoJSON, exchange sets, or CSV place lists for the gazetteer.
         progress:
             Called as ``progress(done, total, label)`` after each dataset.
+        marking:
+            Classification of what is ingested (:mod:`maritime.access`; default the lowest level). An
+            unchanged dataset ingested with another marking keeps its features and takes the new one.
         """
+        level = resolve_marking(marking)
         with self._writing():
-            return self._ingest(paths, progress)
+            return self._ingest(paths, progress, level)
 
-    def _ingest(self, paths: Iterable[Path | str], progress: ProgressCallback | None) -> ChartIngestReport:
+    def _ingest(
+        self, paths: Iterable[Path | str], progress: ProgressCallback | None, marking: str
+    ) -> ChartIngestReport:
         from maritime.enc import s57
 
         report = ChartIngestReport()
@@ -844,9 +868,9 @@ class ChartStore:
             label = path.name
             try:
                 if path.suffix.lower() == ".csv":
-                    self._ingest_place_list(path, report)
+                    self._ingest_place_list(path, report, marking)
                 else:
-                    self._ingest_dataset(path, report, s57.read_dataset)
+                    self._ingest_dataset(path, report, s57.read_dataset, marking)
             except Exception as exc:  # reported, the stored copy is untouched
                 reason = exc.reason if isinstance(exc, IngestError) else f"{type(exc).__name__}: {exc}"
                 log.warning("skipped %s: %s", path, reason)
@@ -866,43 +890,64 @@ class ChartStore:
         path: Path,
         report: ChartIngestReport,
         read: Callable[[Path], tuple[gpd.GeoDataFrame, CellMetadata]],
+        marking: str,
     ) -> None:
         digest = _sha256_files(dataset_files(path))
         same = self._find_by_hash(digest)
         if same is not None and self._file(f"{same}.parquet").exists():
-            report.unchanged.append(same)
+            entry = self._catalog["datasets"][same]
+            if _marking_of(entry) == marking:
+                report.unchanged.append(same)
+            else:  # the same features under another marking: only the catalogue changes
+                entry["marking"] = marking
+                self._commit({})
+                self._loaded = None
+                report.ingested.append((same, int(entry.get("n_features", 0))))
             return
         if path.suffix.lower() == ".000":
             _check_declared_records(path)
         frame, meta = read(path)
-        n = self.add_dataset(frame, meta, dataset_sha256=digest)
+        n = self.add_dataset(frame, meta, dataset_sha256=digest, marking=marking)
         report.ingested.append((meta.cell, n))
 
-    def _ingest_place_list(self, path: Path, report: ChartIngestReport) -> None:
+    def _ingest_place_list(self, path: Path, report: ChartIngestReport, marking: str) -> None:
         digest = _sha256_files([path])
         source = path.stem
         entry = self._catalog["gazetteers"].get(source)
-        if entry and entry.get("file_sha256") == digest:
+        if entry and entry.get("file_sha256") == digest and _marking_of(entry) == marking:
             report.unchanged.append(source)
             return
         with self._writing():
             try:
-                n = self.gazetteer.add_place_list(path, source=source)
+                n = self._names().add_place_list(path, source=source)
             except BaseException:
-                self._gazetteer = None  # drop what was added in memory: reloaded from the folder
+                # Drop what was added in memory: reloaded from the folder.
+                self._gazetteer = None
+                self._view = None
                 raise
-            self._catalog["gazetteers"][source] = {"path": str(path), "file_sha256": digest, "n_entries": n}
+            self._catalog["gazetteers"][source] = {
+                "path": str(path),
+                "file_sha256": digest,
+                "n_entries": n,
+                "marking": marking,
+            }
             from maritime.enc.gazetteer import GAZETTEER_FILE
 
             self._commit({GAZETTEER_FILE: self._stage_gazetteer()})
         report.ingested.append((source, n))
 
     def add_dataset(
-        self, frame: gpd.GeoDataFrame, metadata: CellMetadata, *, dataset_sha256: str | None = None
+        self,
+        frame: gpd.GeoDataFrame,
+        metadata: CellMetadata,
+        *,
+        dataset_sha256: str | None = None,
+        marking: str | None = None,
     ) -> int:
         """Store one dataset given as a frame in :mod:`maritime.enc.model` columns; return its row count.
 
-        A dataset with the same cell name is replaced. This is what :meth:`ingest` calls after reading a
+        A dataset with the same cell name is replaced. ``marking``: its classification (default the
+        lowest level). This is what :meth:`ingest` calls after reading a
         file; it also takes frames made by other means (tests, benchmarks, converters).
         """
         cell = metadata.cell
@@ -926,16 +971,18 @@ class ChartStore:
             "n_features": len(out),
             "feature_counts": {str(k): int(v) for k, v in counts.items()},
             "bounds": bounds,
+            "marking": resolve_marking(marking),
         }
         from maritime.enc.gazetteer import GAZETTEER_FILE
 
         with self._writing():
             staged = self._stage(f"{cell}.parquet", lambda tmp: out.to_parquet(tmp, index=False))
             try:
-                self.gazetteer.set_chart_names(cell, out)
+                self._names().set_chart_names(cell, out)
                 moves = {f"{cell}.parquet": staged, GAZETTEER_FILE: self._stage_gazetteer()}
             except BaseException:
                 self._gazetteer = None
+                self._view = None
                 with contextlib.suppress(OSError):
                     (self.folder / staged).unlink()
                 raise
@@ -956,9 +1003,9 @@ class ChartStore:
 
         with self._writing():
             if cell not in self._catalog["datasets"]:
-                known = ", ".join(sorted(self._catalog["datasets"])) or "none"
+                known = ", ".join(sorted(self._visible_cells())) or "none"
                 raise ChartQueryError(f"no dataset {cell!r} in {self.folder} (stored: {known})")
-            self.gazetteer.remove_cell(cell)
+            self._names().remove_cell(cell)
             moves = {GAZETTEER_FILE: self._stage_gazetteer()}
             del self._catalog["datasets"][cell]
             self._commit(moves)
@@ -976,24 +1023,54 @@ class ChartStore:
 
     # ---------------------------------------------------------------- reading
 
+    def _allowed(self) -> tuple[str, ...]:
+        return allowed_markings(self.clearance)
+
+    def _visible_datasets(self) -> dict[str, dict[str, Any]]:
+        """The catalogue entries of the datasets this store's clearance allows."""
+        allowed = self._allowed()
+        return {c: e for c, e in self._catalog["datasets"].items() if _marking_of(e) in allowed}
+
+    def _visible_cells(self) -> set[str]:
+        return set(self._visible_datasets())
+
     def datasets(self) -> list[CellMetadata]:
-        """Metadata of every stored dataset, most detailed (smallest scale number) first."""
-        metas = [_metadata_from_dict(e["metadata"]) for e in self._catalog["datasets"].values()]
+        """Metadata of every dataset the clearance allows, most detailed (smallest scale number) first."""
+        metas = [_metadata_from_dict(e["metadata"]) for e in self._visible_datasets().values()]
         return sorted(metas, key=lambda m: (m.compilation_scale or math.inf, m.cell))
 
     def dataset_info(self, cell: str) -> dict[str, Any]:
-        """The catalogue entry of a dataset: metadata, SHA-256, feature counts, bounds (lon/lat)."""
-        try:
-            return dict(self._catalog["datasets"][cell])
-        except KeyError:
-            raise ChartQueryError(f"no dataset {cell!r} in {self.folder}") from None
+        """The catalogue entry of a dataset: metadata, SHA-256, feature counts, bounds (lon/lat),
+        marking."""
+        entry = self._visible_datasets().get(cell)
+        if entry is None:
+            raise ChartQueryError(f"no dataset {cell!r} in {self.folder}")
+        return {**entry, "marking": _marking_of(entry)}
 
     def __len__(self) -> int:
-        return sum(int(e.get("n_features", 0)) for e in self._catalog["datasets"].values())
+        return sum(int(e.get("n_features", 0)) for e in self._visible_datasets().values())
 
     @property
     def gazetteer(self) -> Gazetteer:
-        """The names of this store's charts and place lists (loaded on first use)."""
+        """The names this clearance may see: those of the allowed charts and place lists."""
+        names = self._names()
+        allowed = self._allowed()
+        if self._view is not None and self._view[0] == self._catalog_text and self._view[1] == allowed:
+            return self._view[2]
+        from maritime.enc.gazetteer import Gazetteer
+
+        entries = names.entries
+        visible_sources = {s for s, e in self._catalog["gazetteers"].items() if _marking_of(e) in allowed}
+        cells = entries["cell"]
+        keep = (cells.notna() & cells.isin(self._visible_cells())) | (
+            cells.isna() & entries["source"].isin(visible_sources)
+        )
+        view = names if bool(keep.all()) else Gazetteer(entries[keep.to_numpy()].reset_index(drop=True))
+        self._view = (self._catalog_text, allowed, view)
+        return view
+
+    def _names(self) -> Gazetteer:
+        """Every name of the store's charts and place lists (loaded on first use): what writes change."""
         if self._gazetteer is None:
             from maritime.enc.gazetteer import GAZETTEER_FILE, Gazetteer
 
@@ -1050,7 +1127,7 @@ class ChartStore:
             scales: dict[str, float] = {}
             cell = ""
             try:
-                for cell, entry in sorted(self._catalog["datasets"].items()):
+                for cell, entry in sorted(self._visible_datasets().items()):
                     path = self._file(f"{cell}.parquet")
                     try:
                         frames.append(gpd.read_parquet(path))
@@ -1265,7 +1342,7 @@ class ChartStore:
                 raise ChartQueryError(f"area {area.wkt[:60]!r} is not a polygon")
             return area
         if isinstance(area, str):
-            hits = self.gazetteer.lookup(area, limit=5)
+            hits = self.gazetteer.lookup(area, limit=5)  # the names this clearance may see
             areas = [h for h in hits if h.geometry.geom_type in ("Polygon", "MultiPolygon")]
             if not areas:
                 if hits:

@@ -23,6 +23,7 @@ from typing import Any
 from haystack.dataclasses import Document
 
 from maritime import meta as M
+from maritime.access import markings, resolve_marking
 from maritime.embedding import Embedder
 from maritime.errors import ConfigError, IngestError
 from maritime.geo.coordinates import find_positions
@@ -339,7 +340,9 @@ def _prepare_all(
 
 
 class PublicationIngester:
-    """Writes publications into a :class:`SQLiteDocumentStore`."""
+    """Writes publications into a :class:`SQLiteDocumentStore`, each file and its passages marked with
+    ``marking`` (:mod:`maritime.access`; default the lowest level). A file ingested again with another
+    marking is replaced, so that its passages move to the new one."""
 
     def __init__(
         self,
@@ -349,8 +352,10 @@ class PublicationIngester:
         embedder: Embedder | None = None,
         max_tokens: int = DEFAULT_MAX_TOKENS,
         ocr: bool | None = None,
+        marking: str | None = None,
     ) -> None:
         self.store = store
+        self.marking = resolve_marking(marking)
         self.counter = counter or TokenCounter()
         self.embedder = embedder
         self.max_tokens = max_tokens
@@ -426,7 +431,12 @@ class PublicationIngester:
             report.skipped.append((str(path), f"cannot read file: {exc.strerror}"))
             return None
         previous = self.store.file_record(str(path.resolve()))
-        if previous is not None and previous.sha256 == sha and previous.source == source:
+        if (
+            previous is not None
+            and previous.sha256 == sha
+            and previous.source == source
+            and (previous.marking or markings().lowest) == self.marking
+        ):
             report.unchanged.append(source)
             return None
         return (i, path, source, sha, size)
@@ -446,6 +456,7 @@ class PublicationIngester:
             n_passages=len(prepared.documents),
             skipped_pages=tuple(prepared.skipped_pages),
             ingested_at="",
+            marking=self.marking,
         )
         self.store.replace_file(record, prepared.documents)
         report.ingested.append((source, prepared.n_pages, len(prepared.documents)))

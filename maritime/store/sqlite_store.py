@@ -5,6 +5,15 @@ One file, crash-safe (WAL journal, one transaction per write), incremental. It i
 ``write_documents`` with a duplicate policy, ``delete_documents``, ``to_dict``/``from_dict``) so a
 pipeline can swap it for OpenSearch, Elasticsearch or pgvector, and adds what the retrievers need:
 :meth:`bm25_retrieval`, :meth:`embedding_retrieval`, geographic filtering and ingest bookkeeping.
+
+Access control (:mod:`maritime.access`): every passage carries a marking. Each marking in use has a
+full-text table holding the passages marked at or below it, so that a reader's search runs on one
+table whose BM25 statistics (document frequencies, lengths), vocabulary (:meth:`known_fraction`) and
+common words are those of what their clearance allows, exactly as in an index holding nothing else;
+the cost is that a passage is indexed once per marking in use at or above its own. Vectors are
+masked by marking before ranking. The retrieval methods, :meth:`known_fraction` and :meth:`files`
+take a ``clearance``; the Haystack protocol methods (:meth:`count_documents`,
+:meth:`filter_documents`) are administrative and see everything.
 """
 
 from __future__ import annotations
@@ -28,7 +37,8 @@ from haystack.document_stores.types import DuplicatePolicy
 from haystack.utils.filters import document_matches_filter
 
 from maritime import meta as M
-from maritime.errors import IndexStoreError
+from maritime.access import MARKING_KEY, allowed_markings, markings, resolve_marking
+from maritime.errors import ConfigError, IndexStoreError
 from maritime.geo.coordinates import Position
 from maritime.geo.geodesy import bbox_around, distances_nm
 from maritime.publications.language import UNDETERMINED, detect_language
@@ -37,7 +47,7 @@ from maritime.store.glossary import Glossary
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Meta key naming the model of a document's embedding when it is written with one.
 EMBEDDING_MODEL_KEY = "embedding_model"
 #: Model name recorded for embeddings written by other components without that key.
@@ -57,15 +67,13 @@ CREATE TABLE IF NOT EXISTS documents (
     sparse TEXT,
     embedding BLOB,
     embedding_dtype TEXT,
-    embedding_model TEXT
+    embedding_model TEXT,
+    marking TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_source_path ON documents(source_path);
 CREATE INDEX IF NOT EXISTS documents_embedding_model ON documents(embedding_model);
-CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
-    terms, geo, tokenize = 'unicode61 remove_diacritics 2'
-);
 CREATE VIRTUAL TABLE IF NOT EXISTS geotags USING rtree(id, min_lat, max_lat, min_lon, max_lon, +doc_rowid INTEGER);
-CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts_vocab USING fts5vocab(documents_fts, 'row');
+CREATE TABLE IF NOT EXISTS partitions (marking TEXT PRIMARY KEY, fts TEXT NOT NULL UNIQUE, level INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     source TEXT NOT NULL,
@@ -74,7 +82,8 @@ CREATE TABLE IF NOT EXISTS files (
     n_pages INTEGER,
     n_passages INTEGER NOT NULL,
     skipped_pages TEXT NOT NULL DEFAULT '[]',
-    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    marking TEXT
 );
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT);
 """
@@ -132,6 +141,8 @@ class FileRecord:
     n_passages: int
     skipped_pages: tuple[tuple[int, str], ...]
     ingested_at: str
+    #: Classification of the file and its passages (:mod:`maritime.access`); None = the lowest level.
+    marking: str | None = None
 
 
 def _encode_embedding(values: Sequence[float] | np.ndarray) -> tuple[bytes, str]:
@@ -158,6 +169,9 @@ class SQLiteDocumentStore:
         The database file; created with its folder if missing. ``":memory:"`` for a throw-away store.
     glossary:
         Expand BM25 queries with the bilingual nautical glossary (French <-> English).
+    clearance:
+        What reads see when they give no clearance of their own (:mod:`maritime.access`); by
+        default ``MARITIME_CLEARANCE``, else the lowest marking.
 
     Examples
     --------
@@ -168,15 +182,19 @@ class SQLiteDocumentStore:
     ['Le feu du Portzic']
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, glossary: bool = True) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, glossary: bool = True, clearance: str | None = None
+    ) -> None:
         self.path = str(path)
         self.glossary = glossary
+        #: Clearance of the reads that give none (None: ``MARITIME_CLEARANCE``, else the lowest level).
+        self.clearance = markings().check(clearance) if clearance else None
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         #: ``snapshot``: the read connection of this thread while it is inside :meth:`snapshot`.
         self._local = threading.local()
-        self._dense_cache: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
-        self._total_cache: tuple[int, int] = (-1, 0)
+        self._dense_cache: dict[str, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._total_cache: dict[str, tuple[int, int]] = {}
 
     # -- connection -------------------------------------------------------------------------------
 
@@ -233,21 +251,123 @@ class SQLiteDocumentStore:
             conn.executescript(_SCHEMA)
             row = conn.execute("SELECT value FROM info WHERE key='schema_version'").fetchone()
             if row is None:
-                # Ranking looks at the words only; the geo column holds grid cells for the geo filter.
-                conn.execute(
-                    "INSERT INTO documents_fts(documents_fts, rank) VALUES('rank', 'bm25(1.0, 0.0)')"
-                )
                 conn.execute(
                     "INSERT INTO info(key, value) VALUES('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
+            elif int(row[0]) == 2:
+                self._migrate_from_2(conn)
             elif int(row[0]) != SCHEMA_VERSION:
                 raise IndexStoreError(
                     f"{self.path}: index schema version {row[0]}, this maritime expects {SCHEMA_VERSION}; "
                     "re-ingest into a new index folder"
                 )
+            conn.execute("CREATE INDEX IF NOT EXISTS documents_marking ON documents(marking)")
+            self._check_levels(conn)
         except sqlite3.DatabaseError as exc:
             raise IndexStoreError(f"{self.path}: not a maritime index ({exc})") from exc
         return conn
+
+    @staticmethod
+    def _migrate_from_2(conn: sqlite3.Connection) -> None:
+        """Version 2 had no markings: its passages become the lowest level, its full-text table that
+        level's partition."""
+        lowest = markings().lowest
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in ("documents", "files"):
+                columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+                if "marking" not in columns:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN marking TEXT")
+            conn.execute("UPDATE documents SET marking = ? WHERE marking IS NULL", (lowest,))
+            conn.execute("UPDATE files SET marking = ? WHERE marking IS NULL", (lowest,))
+            conn.execute(
+                "INSERT OR IGNORE INTO partitions(marking, fts, level) VALUES (?, 'documents_fts', 0)",
+                (lowest,),
+            )
+            conn.execute("UPDATE info SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- partitions (one full-text table per marking in use, holding what is marked at or below it) ---
+
+    def _check_levels(self, conn: sqlite3.Connection) -> None:
+        """The tables are cumulative in the order of the markings: that order may not change under them.
+
+        The index records the levels when its first marked table is made; the configured list
+        (``MARITIME_MARKINGS``) must keep it, and may only add levels above.
+        """
+        configured = list(markings().levels)
+        row = conn.execute("SELECT value FROM info WHERE key = 'markings'").fetchone()
+        used = {
+            str(r[0]): int(r[1]) for r in conn.execute("SELECT marking, level FROM partitions").fetchall()
+        }
+        if row is None:  # unmarked, or migrated from version 2: only the lowest level's table
+            misplaced = [m for m, lv in used.items() if m not in configured or configured.index(m) != lv]
+            if misplaced:
+                raise ConfigError(
+                    f"{self.path}: its markings ({', '.join(sorted(used))}) do not fit MARITIME_MARKINGS "
+                    f"({', '.join(configured)})"
+                )
+            return
+        stored = json.loads(row[0])
+        if configured[: len(stored)] != stored:
+            raise ConfigError(
+                f"{self.path}: this index was built with the markings {', '.join(stored)} (lowest first); "
+                f"MARITIME_MARKINGS gives {', '.join(configured)}. Keep that order (levels may be added "
+                "above), or ingest into a new index"
+            )
+
+    def _partition(self, conn: sqlite3.Connection, marking: str) -> list[str]:
+        """The full-text tables a passage marked ``marking`` goes in: that of its marking (created and
+        filled with the passages below it, inside the caller's transaction, when new) and those above."""
+        levels = list(markings().levels)
+        level = levels.index(marking)
+        row = conn.execute("SELECT fts FROM partitions WHERE marking = ?", (marking,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO info(key, value) VALUES('markings', ?) ON CONFLICT(key) DO UPDATE SET value = "
+                "excluded.value",
+                (json.dumps(levels),),
+            )
+            n = int(conn.execute("SELECT count(*) FROM partitions").fetchone()[0])
+            table = f"fts_{n + 1}"
+            conn.execute(
+                f"CREATE VIRTUAL TABLE {table} USING fts5(terms, geo, tokenize = 'unicode61 remove_diacritics 2')"
+            )
+            # Ranking looks at the words only; the geo column holds grid cells for the geo filter.
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES('rank', 'bm25(1.0, 0.0)')")
+            conn.execute(f"CREATE VIRTUAL TABLE {table}_vocab USING fts5vocab({table}, 'row')")
+            below = conn.execute(
+                "SELECT fts FROM partitions WHERE level < ? ORDER BY level DESC LIMIT 1", (level,)
+            ).fetchone()
+            if below is not None:  # everything marked below it, as the table under it holds it
+                conn.execute(
+                    f"INSERT INTO {table}(rowid, terms, geo) SELECT rowid, terms, geo FROM {below[0]}"
+                )
+            conn.execute(
+                "INSERT INTO partitions(marking, fts, level) VALUES (?, ?, ?)", (marking, table, level)
+            )
+        return [
+            str(r[0])
+            for r in conn.execute("SELECT fts FROM partitions WHERE level >= ? ORDER BY level", (level,))
+        ]
+
+    def _table(self, allowed: Sequence[str]) -> str | None:
+        """The full-text table a reader allowed ``allowed`` (lowest first) searches: that of the highest
+        marking in use among them (None when none is in use)."""
+        if not allowed:
+            return None
+        marks = ",".join("?" * len(allowed))
+        row = self.conn.execute(
+            f"SELECT fts FROM partitions WHERE marking IN ({marks}) ORDER BY level DESC LIMIT 1",
+            list(allowed),
+        ).fetchone()
+        return str(row[0]) if row is not None else None
+
+    def _allowed(self, clearance: str | None) -> tuple[str, ...]:
+        return allowed_markings(clearance or self.clearance)
 
     def close(self) -> None:
         """Close the database connection (it reopens on next use)."""
@@ -282,7 +402,7 @@ class SQLiteDocumentStore:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise the store's settings (not its content)."""
-        return default_to_dict(self, path=self.path, glossary=self.glossary)
+        return default_to_dict(self, path=self.path, glossary=self.glossary, clearance=self.clearance)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SQLiteDocumentStore:
@@ -348,6 +468,8 @@ class SQLiteDocumentStore:
 
     def _insert(self, conn: sqlite3.Connection, doc: Document) -> None:
         meta = dict(doc.meta)
+        # The column decides who sees the passage; the meta is kept as written (protocol round trip).
+        marking = resolve_marking(meta.get(MARKING_KEY))
         language = meta.get(M.LANGUAGE)
         if not isinstance(language, str) or not language:
             language = detect_language(doc.content or "")
@@ -362,7 +484,7 @@ class SQLiteDocumentStore:
         )
         cur = conn.execute(
             "INSERT INTO documents(id, content, meta, source_path, language, blob, blob_mime, blob_meta, "
-            "sparse, embedding, embedding_dtype, embedding_model) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "sparse, embedding, embedding_dtype, embedding_model, marking) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 doc.id,
                 doc.content,
@@ -376,6 +498,7 @@ class SQLiteDocumentStore:
                 emb_bytes,
                 emb_dtype,
                 (str(meta.get(EMBEDDING_MODEL_KEY) or EXTERNAL_MODEL)) if doc.embedding is not None else None,
+                marking,
             ),
         )
         rowid = cur.lastrowid
@@ -385,14 +508,10 @@ class SQLiteDocumentStore:
             str(part) for part in (meta.get(M.TITLE), meta.get(M.SECTION), doc.content) if part
         )
         positions = _positions(meta.get(M.POSITIONS))
-        conn.execute(
-            "INSERT INTO documents_fts(rowid, terms, geo) VALUES (?, ?, ?)",
-            (
-                rowid,
-                index_terms(searchable, language if language != UNDETERMINED else "en"),
-                " ".join(dict.fromkeys(t for lat, lon in positions for t in grid_tokens(lat, lon))),
-            ),
-        )
+        terms = index_terms(searchable, language if language != UNDETERMINED else "en")
+        geo = " ".join(dict.fromkeys(t for lat, lon in positions for t in grid_tokens(lat, lon)))
+        for table in self._partition(conn, marking):
+            conn.execute(f"INSERT INTO {table}(rowid, terms, geo) VALUES (?, ?, ?)", (rowid, terms, geo))
         for lat, lon in positions:
             conn.execute(
                 "INSERT INTO geotags(min_lat, max_lat, min_lon, max_lon, doc_rowid) VALUES (?,?,?,?,?)",
@@ -408,7 +527,13 @@ class SQLiteDocumentStore:
 
     @staticmethod
     def _delete_rowid(conn: sqlite3.Connection, rowid: int) -> None:
-        conn.execute("DELETE FROM documents_fts WHERE rowid = ?", (rowid,))
+        tables = conn.execute(
+            "SELECT p.fts FROM partitions p WHERE p.level >= (SELECT q.level FROM documents d "
+            "JOIN partitions q ON q.marking = d.marking WHERE d.rowid = ?)",
+            (rowid,),
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
         conn.execute("DELETE FROM geotags WHERE doc_rowid = ?", (rowid,))
         conn.execute("DELETE FROM documents WHERE rowid = ?", (rowid,))
 
@@ -467,8 +592,11 @@ class SQLiteDocumentStore:
 
     # -- retrieval ----------------------------------------------------------------------------------
 
-    def fts_query(self, query: str) -> str:
+    def fts_query(self, query: str, *, clearance: str | None = None) -> str:
         """The FTS5 MATCH expression for ``query``: every stem alternative and glossary translation."""
+        return self._expression(query, self._allowed(clearance))
+
+    def _expression(self, query: str, allowed: tuple[str, ...]) -> str:
         terms: list[str] = []
         for alternatives in query_term_alternatives(query):
             terms.extend(alternatives)
@@ -476,10 +604,11 @@ class SQLiteDocumentStore:
             for expansion in Glossary.load().expand(query):
                 terms.extend(expansion.translation_stems)
         unique = list(dict.fromkeys(t for t in terms if t))
-        return " OR ".join(fts_quote(t) for t in self._without_common_terms(unique))
+        return " OR ".join(fts_quote(t) for t in self._without_common_terms(unique, allowed))
 
-    def known_fraction(self, query: str) -> float:
-        """Share of the query's content words that occur somewhere in the index (1.0 when it has none).
+    def known_fraction(self, query: str, *, clearance: str | None = None) -> float:
+        """Share of the query's content words that occur in the passages a reader with ``clearance``
+        may see (1.0 when it has none).
 
         Every French and English stem of a word, and its glossary translations, count for it. Numbers
         and one- or two-letter tokens are left out. A question about nothing the publications mention
@@ -510,16 +639,19 @@ class SQLiteDocumentStore:
         singles = sorted({t.split()[0] for g in groups for t in g})
         marks = ",".join("?" * len(singles))
         with self._lock:
+            table = self._table(self._allowed(clearance))
+            if table is None:
+                return 0.0
             present = {
                 r[0]
                 for r in self.conn.execute(
-                    f"SELECT term FROM documents_fts_vocab WHERE term IN ({marks}) AND doc > 0", singles
+                    f"SELECT term FROM {table}_vocab WHERE term IN ({marks}) AND doc > 0", singles
                 ).fetchall()
             }
         known = sum(1 for g in groups if any(t.split()[0] in present for t in g))
         return known / len(groups)
 
-    def _without_common_terms(self, terms: list[str]) -> list[str]:
+    def _without_common_terms(self, terms: list[str], allowed: tuple[str, ...]) -> list[str]:
         """Drop single words found in half the passages or more, when rarer ones remain.
 
         FTS5's BM25 gives such words an IDF of (almost) zero, so they change no ranking; they only make
@@ -529,16 +661,21 @@ class SQLiteDocumentStore:
         if len(words) < 2:
             return terms
         with self._lock:
+            table = self._table(allowed)
+            if table is None:
+                return terms
             generation = self.generation()
-            if self._total_cache[0] != generation:
-                self._total_cache = (generation, self.count_documents())
-            total = self._total_cache[1]
+            cached = self._total_cache.get(table)
+            if cached is None or cached[0] != generation:
+                count = self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                self._total_cache[table] = cached = (generation, int(count))
+            total = cached[1]
             if total < 50:
                 return terms
             marks = ",".join("?" * len(words))
             df = dict(
                 self.conn.execute(
-                    f"SELECT term, doc FROM documents_fts_vocab WHERE term IN ({marks})", words
+                    f"SELECT term, doc FROM {table}_vocab WHERE term IN ({marks})", words
                 ).fetchall()
             )
         common = {t for t in words if 2 * df.get(t, 0) >= total}
@@ -554,16 +691,19 @@ class SQLiteDocumentStore:
         filters: dict[str, Any] | None = None,
         geo: GeoFilter | None = None,
         scale_score: bool = False,
+        clearance: str | None = None,
     ) -> list[Document]:
         """BM25 over FTS5 with French/English stemming, accent folding, elision and glossary expansion.
 
-        Returns at most ``top_k`` documents, best first, each with ``score`` (higher is better; in
-        [0, 1] when ``scale_score``).
+        Returns at most ``top_k`` documents a reader with ``clearance`` may see, best first, each with
+        ``score`` (higher is better; in [0, 1] when ``scale_score``), scored with the statistics of
+        those documents alone.
         """
         if top_k <= 0:
             return []
+        allowed = self._allowed(clearance)
         with self.snapshot():  # the match and the passages it finds from one state of the index
-            return self._bm25_retrieval(query, top_k, filters, geo, scale_score)
+            return self._bm25_retrieval(query, top_k, filters, geo, scale_score, allowed)
 
     def _bm25_retrieval(
         self,
@@ -572,8 +712,12 @@ class SQLiteDocumentStore:
         filters: dict[str, Any] | None,
         geo: GeoFilter | None,
         scale_score: bool,
+        allowed: tuple[str, ...],
     ) -> list[Document]:
-        expression = self.fts_query(query)
+        table = self._table(allowed)
+        if table is None:
+            return []
+        expression = self._expression(query, allowed)
         if not expression:
             return []
         match = f"terms : ({expression})"
@@ -587,7 +731,7 @@ class SQLiteDocumentStore:
         while True:
             with self._lock:
                 hits = self.conn.execute(
-                    "SELECT rowid, rank FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT ?",
+                    f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
                     (match, fetch),
                 ).fetchall()
             if geo is not None:
@@ -644,17 +788,19 @@ class SQLiteDocumentStore:
             keep = (lat_arr >= min_lat) & (lat_arr <= max_lat) & (lon_arr >= min_lon) & (lon_arr <= max_lon)
         return {owner for owner, k in zip(owners, keep, strict=True) if k}
 
-    def _dense_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+    def _dense_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row ids, their markings and their unit vectors for the passages embedded by ``model``."""
         gen = self.generation()
         cached = self._dense_cache.get(model)
         if cached is not None and cached[0] == gen:
-            return cached[1], cached[2]
+            return cached[1], cached[2], cached[3]
         with self._lock:
             rows = self.conn.execute(
-                "SELECT rowid, embedding, embedding_dtype FROM documents "
+                "SELECT rowid, embedding, embedding_dtype, marking FROM documents "
                 "WHERE embedding IS NOT NULL AND embedding_model = ?",
                 (model,),
             ).fetchall()
+        marks = np.array([r[3] for r in rows], dtype=object)
         if not rows:
             ids, matrix = np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         else:
@@ -664,8 +810,8 @@ class SQLiteDocumentStore:
             ).astype(np.float32)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms == 0, 1, norms)
-        self._dense_cache[model] = (gen, ids, matrix)
-        return ids, matrix
+        self._dense_cache[model] = (gen, ids, marks, matrix)
+        return ids, marks, matrix
 
     def embedding_retrieval(
         self,
@@ -675,12 +821,15 @@ class SQLiteDocumentStore:
         top_k: int = 10,
         filters: dict[str, Any] | None = None,
         geo: GeoFilter | None = None,
+        clearance: str | None = None,
     ) -> list[Document]:
-        """Cosine-similarity search over the passages embedded by ``model``."""
+        """Cosine-similarity search over the passages embedded by ``model`` that a reader with
+        ``clearance`` may see (the others are masked before ranking)."""
         if top_k <= 0:
             return []
+        allowed = self._allowed(clearance)
         with self.snapshot():  # the vectors and the passages they point to from one state
-            return self._embedding_retrieval(query_embedding, model, top_k, filters, geo)
+            return self._embedding_retrieval(query_embedding, model, top_k, filters, geo, allowed)
 
     def _embedding_retrieval(
         self,
@@ -689,8 +838,9 @@ class SQLiteDocumentStore:
         top_k: int,
         filters: dict[str, Any] | None,
         geo: GeoFilter | None,
+        allowed: tuple[str, ...],
     ) -> list[Document]:
-        ids, matrix = self._dense_matrix(model)
+        ids, marks, matrix = self._dense_matrix(model)
         if len(ids) == 0:
             return []
         q = np.asarray(query_embedding, dtype=np.float32)
@@ -700,10 +850,10 @@ class SQLiteDocumentStore:
                 f"{matrix.shape[1]}"
             )
         q = q / (np.linalg.norm(q) or 1.0)
-        scores = matrix @ q
+        scores = np.where(np.isin(marks, list(allowed)), matrix @ q, -np.inf)
         if geo is not None:
-            allowed = np.isin(ids, np.array(self._geo_rowids(geo), dtype=np.int64))
-            scores = np.where(allowed, scores, -np.inf)
+            in_area = np.isin(ids, np.array(self._geo_rowids(geo), dtype=np.int64))
+            scores = np.where(in_area, scores, -np.inf)
         order = np.argsort(-scores, kind="stable")
         results: list[Document] = []
         batch = top_k if not filters else top_k * 4
@@ -729,19 +879,21 @@ class SQLiteDocumentStore:
     def file_record(self, path: str) -> FileRecord | None:
         """What was recorded when ``path`` (absolute) was last ingested, or None."""
         row = self.conn.execute(
-            "SELECT path, source, sha256, size, n_pages, n_passages, skipped_pages, ingested_at FROM files "
-            "WHERE path = ?",
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?",
             (path,),
         ).fetchone()
         return _file_record(row) if row else None
 
-    def files(self) -> list[FileRecord]:
-        """Every ingested file, by source name."""
-        rows = self.conn.execute(
-            "SELECT path, source, sha256, size, n_pages, n_passages, skipped_pages, ingested_at FROM files "
-            "ORDER BY source"
-        ).fetchall()
-        return [_file_record(r) for r in rows]
+    def files(self, *, clearance: str | None = None, everything: bool = False) -> list[FileRecord]:
+        """The ingested files a reader with ``clearance`` may see (all of them with ``everything``),
+        by source name."""
+        rows = self.conn.execute(f"SELECT {_FILE_COLUMNS} FROM files ORDER BY source").fetchall()
+        records = [_file_record(r) for r in rows]
+        if everything:
+            return records
+        allowed = self._allowed(clearance)
+        lowest = markings().lowest
+        return [r for r in records if (r.marking or lowest) in allowed]
 
     def replace_file(self, record: FileRecord, documents: list[Document]) -> None:
         """Atomically replace every passage of ``record.path`` by ``documents`` and record the file.
@@ -749,6 +901,8 @@ class SQLiteDocumentStore:
         Readers see either all the old passages or all the new ones, never a mix; an interruption
         leaves the old ones.
         """
+        marking = resolve_marking(record.marking)
+        documents = [replace(d, meta={**d.meta, MARKING_KEY: marking}) for d in documents]
         with self.transaction() as conn:
             for (rowid,) in conn.execute(
                 "SELECT rowid FROM documents WHERE source_path = ?", (record.path,)
@@ -756,8 +910,8 @@ class SQLiteDocumentStore:
                 self._delete_rowid(conn, rowid)
             self._write(conn, documents, DuplicatePolicy.OVERWRITE)
             conn.execute(
-                "INSERT OR REPLACE INTO files(path, source, sha256, size, n_pages, n_passages, skipped_pages) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO files(path, source, sha256, size, n_pages, n_passages, skipped_pages, "
+                "marking) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     record.path,
                     record.source,
@@ -766,6 +920,7 @@ class SQLiteDocumentStore:
                     record.n_pages,
                     record.n_passages,
                     json.dumps(list(record.skipped_pages)),
+                    resolve_marking(record.marking),
                 ),
             )
 
@@ -858,6 +1013,9 @@ def grid_cells(box: tuple[float, float, float, float]) -> list[str]:
     return []  # unreachable: the coarsest level always answers
 
 
+_FILE_COLUMNS = "path, source, sha256, size, n_pages, n_passages, skipped_pages, ingested_at, marking"
+
+
 def _file_record(row: Sequence[Any]) -> FileRecord:
     return FileRecord(
         path=row[0],
@@ -868,6 +1026,7 @@ def _file_record(row: Sequence[Any]) -> FileRecord:
         n_passages=int(row[5]),
         skipped_pages=tuple((int(p), str(r)) for p, r in json.loads(row[6])),
         ingested_at=row[7],
+        marking=row[8],
     )
 
 

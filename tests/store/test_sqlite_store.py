@@ -267,10 +267,11 @@ def test_dropping_common_words_changes_no_ranking() -> None:
     store.write_documents(docs)
     expression = store.fts_query("brest portzic minou")
     assert '"brest"' not in expression and '"portzic"' in expression
+    (table,) = store.conn.execute("SELECT fts FROM partitions").fetchone()  # unmarked: one table
     full = dict(
         store.conn.execute(
-            "SELECT d.id, -f.rank FROM documents_fts f JOIN documents d ON d.rowid = f.rowid "
-            'WHERE documents_fts MATCH \'terms : ("brest" OR "portzic" OR "minou")\''
+            f"SELECT d.id, -f.rank FROM {table} f JOIN documents d ON d.rowid = f.rowid "
+            f'WHERE {table} MATCH \'terms : ("brest" OR "portzic" OR "minou")\''
         ).fetchall()
     )
     got = store.bm25_retrieval("brest portzic minou", top_k=10)
