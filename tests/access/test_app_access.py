@@ -72,22 +72,6 @@ def test_handlers_follow_the_clearance_they_are_given(indexes: Indexes, tmp_path
     assert not (tmp_path / "up").exists() or not any((tmp_path / "up").iterdir())
 
 
-def _ask(client: Any, question: str) -> tuple:
-    return client.predict(
-        question=question,
-        history=[],
-        area="none",
-        position="",
-        radius_nm=3,
-        bbox="",
-        doc_language="any",
-        doc_type="any",
-        answer_language="auto",
-        top_k=5,
-        api_name="/ask",
-    )
-
-
 def _read(path: Any) -> str:
     return Path(path if isinstance(path, str) else path["path"]).read_text(encoding="utf-8")
 
@@ -98,7 +82,7 @@ def test_logged_in_users_see_what_their_clearance_allows(indexes: Indexes, tmp_p
 
     from maritime.app import build_app
 
-    from ..app.conftest import running
+    from ..app.conftest import api_ask, running
 
     users = tmp_path / "users"
     users.write_text(
@@ -110,13 +94,13 @@ def test_logged_in_users_see_what_their_clearance_allows(indexes: Indexes, tmp_p
     with running(build_app(assistant=indexes.mixed, auth=users, work_dir=tmp_path / "work")) as url:
         for user, password in (("ana", "marée"), ("bob", "houle")):
             client = Client(url + "/", auth=(user, password), verbose=False)
-            chat, _, details, map_html, sources, *_ = _ask(client, NEAREST_LIGHT_FR)
+            chat, _, details, map_html, sources, *_ = api_ask(client, NEAREST_LIGHT_FR)
             out = {
                 "answer": chat[-1]["content"][0]["text"] + details + map_html + repr(sources),
                 "md": _read(client.predict(api_name="/export_md")),
                 "geojson": _read(client.predict(api_name="/export_geojson")),
             }
-            chat, _, details, _, sources, *_ = _ask(client, TRIDENT_QUESTION_FR)
+            chat, _, details, _, sources, *_ = api_ask(client, TRIDENT_QUESTION_FR)
             out["note"] = chat[-1]["content"][0]["text"] + details
             _image, caption = client.predict(ref=sources["choices"][0][1], api_name="/source")
             out["source"] = caption

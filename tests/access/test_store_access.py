@@ -94,11 +94,14 @@ def test_the_file_list_follows_the_clearance(indexes: Indexes) -> None:
     assert {r.source for r in indexes.mixed.files()} == public
 
 
-def test_unknown_markings_and_clearances_are_refused_with_the_levels(
-    tmp_path: Path, access_env: None
-) -> None:
-    note = tmp_path / "note.md"
-    note.write_text("# Note\n\nUn feu vert.\n", encoding="utf-8")
+@pytest.fixture()
+def note(tmp_path: Path, access_env: None) -> Path:
+    path = tmp_path / "note.md"
+    path.write_text("# Note\n\nLe feu de Kermorvan est vert.\n", encoding="utf-8")
+    return path
+
+
+def test_unknown_markings_and_clearances_are_refused_with_the_levels(tmp_path: Path, note: Path) -> None:
     asst = Assistant.open(tmp_path / "idx", embedder="none")
     with pytest.raises(
         ConfigError, match=r"unknown marking 'top-secret'.*public, restricted, confidential, secret"
@@ -111,11 +114,7 @@ def test_unknown_markings_and_clearances_are_refused_with_the_levels(
         Assistant.open(tmp_path / "idx", clearance="cosmic")
 
 
-def test_ingesting_a_file_again_with_another_marking_moves_its_passages(
-    tmp_path: Path, access_env: None
-) -> None:
-    note = tmp_path / "note.md"
-    note.write_text("# Note\n\nLe feu de Kermorvan est vert.\n", encoding="utf-8")
+def test_ingesting_a_file_again_with_another_marking_moves_its_passages(tmp_path: Path, note: Path) -> None:
     asst = Assistant.open(tmp_path / "idx", embedder="none")
     assert asst.ingest([note]).ingested
     assert asst.search("Kermorvan", mode="bm25")[0].meta["marking"] == "public"
@@ -132,10 +131,8 @@ def test_ingesting_a_file_again_with_another_marking_moves_its_passages(
 
 
 def test_an_index_keeps_the_order_of_its_markings(
-    tmp_path: Path, access_env: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, note: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    note = tmp_path / "note.md"
-    note.write_text("# Note\n\nLe feu de Kermorvan est vert.\n", encoding="utf-8")
     monkeypatch.setenv("MARITIME_MARKINGS", "NP, DR, S")
     asst = Assistant.open(tmp_path / "idx", embedder="none", clearance="dr")
     asst.ingest([note], marking="DR")

@@ -124,6 +124,25 @@ def partial_asst(tmp_path: Path, corpus_pdf_dir: Path, no_model_env: None) -> It
     assistant.close()
 
 
+#: The ask endpoint's inputs besides the question, as the page sends them with no filter set.
+ASK_DEFAULTS: dict[str, Any] = {
+    "history": [],
+    "area": "none",
+    "position": "",
+    "radius_nm": 3,
+    "bbox": "",
+    "doc_language": "any",
+    "doc_type": "any",
+    "answer_language": "auto",
+    "top_k": 5,
+}
+
+
+def api_ask(client: Any, question: str, **filters: Any) -> tuple:
+    """Ask through the app's API (``/ask``) as the page does, with ``filters`` over the defaults."""
+    return client.predict(question=question, api_name="/ask", **{**ASK_DEFAULTS, **filters})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

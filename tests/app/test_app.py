@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from maritime import Assistant
 from maritime.app.auth import Credentials, hash_password, load_auth_file
 from maritime.errors import ConfigError
-from tests.app.conftest import EN_QUESTION, FR_QUESTION, REPO, running
+from tests.app.conftest import EN_QUESTION, FR_QUESTION, REPO, api_ask, running
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*no_silent_downcasting.*", "ignore:The copy keyword is deprecated"
@@ -136,19 +136,7 @@ def test_build_app_returns_blocks_over_the_given_assistant(asst: Assistant, tmp_
 
 
 def _ask(client: Any, question: str, **filters: Any) -> tuple:
-    params = {
-        "history": [],
-        "area": "none",
-        "position": "",
-        "radius_nm": 3,
-        "bbox": "",
-        "doc_language": "any",
-        "doc_type": "any",
-        "answer_language": "auto",
-        "top_k": 5,
-        **filters,
-    }
-    return client.predict(question=question, api_name="/ask", **params)
+    return api_ask(client, question, **filters)
 
 
 @pytest.mark.slow

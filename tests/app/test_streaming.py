@@ -18,7 +18,7 @@ from haystack.dataclasses import ChatMessage, StreamingChunk
 
 from maritime import Assistant
 from maritime.app import handlers
-from tests.app.conftest import FR_QUESTION, running
+from tests.app.conftest import ASK_DEFAULTS, FR_QUESTION, running
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*no_silent_downcasting.*", "ignore:The copy keyword is deprecated"
@@ -74,19 +74,7 @@ def test_chat_shows_the_answer_growing(model_asst: Assistant, tmp_path: Path) ->
 
     with running(build_app(assistant=model_asst, work_dir=tmp_path)) as url:
         client = Client(url + "/", verbose=False)
-        job = client.submit(
-            question=FR_QUESTION,
-            history=[],
-            area="none",
-            position="",
-            radius_nm=3,
-            bbox="",
-            doc_language="any",
-            doc_type="any",
-            answer_language="auto",
-            top_k=5,
-            api_name="/ask",
-        )
+        job = client.submit(question=FR_QUESTION, api_name="/ask", **ASK_DEFAULTS)
         job.result(timeout=120)
         texts = []
         for output in job.outputs():
