@@ -286,7 +286,9 @@ def _doc_json(doc: Any) -> dict[str, Any]:
 
 
 @main.command(name="eval")
-@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "questions", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @_index_option
 @_embedder_option
 @click.option("--modes", default="bm25,dense,hybrid", show_default=True, help="Search modes to compare.")
@@ -299,8 +301,17 @@ def _doc_json(doc: Any) -> dict[str, Any]:
     "chart features), with the configured local model or extractively.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results to OUTPUT.json and OUTPUT.md (Markdown tables), with the commit, date, "
+    "embedder, answer backend and question counts.",
+)
+@_clearance_option
 def eval_(
-    questions: Path,
+    questions: tuple[Path, ...],
     index_dir: Path | None,
     embedder: str | None,
     modes: str,
@@ -308,38 +319,54 @@ def eval_(
     strict_section: bool,
     answers: bool,
     as_json: bool,
+    output: Path | None,
+    clearance: str | None,
 ) -> None:
-    """Measure retrieval on a question file (recall@k and MRR per mode, cross-lingual apart) and,
-    with --answers, the answers themselves.
+    """Measure retrieval on question files (recall@k and MRR per mode, cross-lingual apart) and,
+    with --answers, the answers themselves (language, key facts, citation precision, refusals, chart
+    feature recall and precision, latency).
 
     The index must already hold the publications and charts the questions refer to. Example:
 
-        maritime eval corpora/questions.yaml --index ./idx --answers
+        maritime eval corpora/questions*.yaml --index ./idx --answers -o sample
     """
     from maritime.evaluation import (
+        EvalReport,
         answers_table,
         evaluate_answers,
         evaluate_retrieval,
-        load_questions,
+        load_question_files,
         markdown_table,
     )
 
-    asst = _open(index_dir, embedder)
+    asst = _open(index_dir, embedder, clearance)
     chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
     bad = [m for m in chosen if m not in ("bm25", "dense", "hybrid")]
     if bad:
         raise click.UsageError(f"unknown mode(s) {', '.join(bad)}; use bm25, dense, hybrid")
-    loaded = load_questions(questions)
+    loaded = load_question_files(list(questions))
     retrievable = [q for q in loaded if q.expected]
     results = evaluate_retrieval(asst, retrievable, modes=chosen, k=k, strict_section=strict_section)
     answer_result = evaluate_answers(asst, loaded, top_k=k) if answers else None
+    report = EvalReport.create(
+        list(questions),
+        loaded,
+        results,
+        answer_result,
+        embedder=asst.embedder_name,
+        index=asst.index_dir,
+        k=k,
+        strict_section=strict_section,
+    )
+    written = report.write(output) if output is not None else ()
     if as_json:
-        payload: dict[str, Any] = {"retrieval": [r.__dict__ for r in results]}
-        if answer_result is not None:
-            payload["answers"] = answer_result.__dict__
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"Retrieval on {questions} (embedder: {asst.embedder_name or 'none'})")
+    c = report.counts
+    click.echo(
+        f"Retrieval on {', '.join(str(q) for q in questions)} (embedder: {asst.embedder_name or 'none'}; "
+        f"{c['total']} questions: {c['fr']} fr, {c['en']} en, {c['cross_lingual']} cross-lingual)"
+    )
     click.echo(markdown_table(results, k=k))
     for r in results:
         if r.subset == "all" and r.misses:
@@ -349,6 +376,8 @@ def eval_(
         click.echo(answers_table(answer_result))
         for kind, ids in answer_result.failures.items():
             click.echo(f"{kind}: failed {', '.join(ids)}")
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 @main.command()

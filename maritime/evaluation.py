@@ -1,4 +1,4 @@
-"""Retrieval evaluation: recall@k and MRR of each search mode on a bilingual question file.
+"""Evaluation of retrieval and answers on a bilingual question file.
 
 The question file is YAML, a list of entries::
 
@@ -10,9 +10,13 @@ The question file is YAML, a list of entries::
       cross_lingual: false
       key_facts: ["Oc(2)WR 12s"]
 
-A retrieved passage answers an entry when its source and page equal one of the expected ones (the
-section too, when ``strict_section`` is set). Recall@k is the share of questions answered in the
-top k; MRR is the mean of 1/rank of the first answering passage (0 when none in the top ``depth``).
+Retrieval (``evaluate_retrieval``) runs every entry with ``expected`` passages through each search mode.
+A retrieved passage answers an entry when its source equals an expected one and its page too when the
+entry gives a page. The section must match as well with ``strict_section``, or when the entry gives a
+section but no page: Markdown and plain-text sources have no pages, so there the section (the heading
+of the passage) stands in for the page; an entry that names only a source matches any of its
+passages. Recall@k is the share of questions answered in the top k; MRR is the mean of 1/rank of the
+first answering passage (0 when none in the top ``depth``).
 
 Answers (``evaluate_answers``) are judged on what the entries give: ``key_facts`` (each must appear in
 the answer or in a passage it cites), the answer's language, ``no_answer: true`` (the answer must say
@@ -23,19 +27,42 @@ a cited feature within 100 m of an expected one of the same class counts as foun
       question: "Quel est le feu le plus proche de 48°21,5'N 004°33,0'O ?"
       language: fr
       expected_chart: [{class: LIGHTS, lat: 48.3541, lon: -4.5441}]
+
+An entry may give the place it is about apart from its text, as ``near`` (a position in any notation
+:func:`maritime.geo.parse_position` reads) and ``radius_nm``. ``ask`` receives both; ``search``
+receives them only together, as a filter on the positions written in the passages::
+
+    - id: c02
+      question: "Which wrecks are charted here?"
+      language: en
+      near: "47°17.7'N 122°25.5'W"
+      radius_nm: 0.5
+      expected_chart: [{class: WRECKS, lat: 47.29567, lon: -122.42507}]
+
+Timings are per question (p50 and p95), on a warm process: one untimed search per mode, and one
+untimed question before the answers, load the models and build the pipelines first.
+
+``load_question_files`` reads several files as one set (ids must be unique across them);
+:class:`EvalReport` gathers the metrics with what produced them (commit, date, index, embedder, answer
+backend, question counts) and writes them as JSON and as a Markdown table.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from maritime.answering.citations import NOTHING_FOUND
-from maritime.errors import ConfigError
+from maritime.errors import ConfigError, CoordinateError
+from maritime.geo.coordinates import Position, parse_position
+from maritime.geo.geodesy import distance_nm
 
 if TYPE_CHECKING:
     from maritime.assistant import Assistant
@@ -65,6 +92,8 @@ class Question:
     key_facts: tuple[str, ...] = ()
     no_answer: bool = False
     expected_chart: tuple[ExpectedFeature, ...] = ()
+    near: str | None = None
+    radius_nm: float | None = None
 
 
 @dataclass
@@ -91,7 +120,9 @@ def load_questions(path: Path) -> list[Question]:
         raise ConfigError(f"{path}: expected a YAML list of questions")
     questions = []
     for i, entry in enumerate(data):
+        where = f"{path}: question {i + 1}"
         try:
+            near, radius_nm = _place(entry, where)
             expected = tuple(
                 Expected(str(e["source"]), e.get("page"), str(e["section"]) if e.get("section") else None)
                 for e in entry.get("expected") or []
@@ -109,11 +140,65 @@ def load_questions(path: Path) -> list[Question]:
                         ExpectedFeature(str(f["class"]), float(f["lat"]), float(f["lon"]))
                         for f in entry.get("expected_chart") or []
                     ),
+                    near=near,
+                    radius_nm=radius_nm,
                 )
             )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"{path}: question {i + 1} is malformed ({exc!r})") from exc
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ConfigError(f"{where} is malformed ({exc!r})") from exc
     return questions
+
+
+def load_question_files(paths: list[Path]) -> list[Question]:
+    """The questions of several files, in order; an id used twice (in one file or two) is an error."""
+    questions = [q for path in paths for q in load_questions(path)]
+    seen: Counter[str] = Counter(q.id for q in questions)
+    twice = sorted(qid for qid, n in seen.items() if n > 1)
+    if twice:
+        files = ", ".join(str(p) for p in paths)
+        raise ConfigError(f"{files}: question id(s) used more than once: {', '.join(twice)}")
+    return questions
+
+
+def _place(entry: dict[str, Any], where: str) -> tuple[str | None, float | None]:
+    """``near`` and ``radius_nm`` of an entry, checked: a position maritime reads, a positive radius."""
+    near = entry.get("near")
+    radius = entry.get("radius_nm")
+    if near is not None:
+        near = str(near)
+        try:
+            parse_position(near)
+        except CoordinateError as exc:
+            raise ConfigError(f"{where}: near {near!r} is not a position ({exc})") from exc
+    if radius is not None:
+        if isinstance(radius, bool) or not isinstance(radius, int | float) or radius <= 0:
+            raise ConfigError(
+                f"{where}: radius_nm must be a positive number of nautical miles, not {radius!r}"
+            )
+        if near is None:
+            raise ConfigError(f"{where}: radius_nm needs near (the position the radius is around)")
+        radius = float(radius)
+    return near, radius
+
+
+def question_counts(questions: list[Question]) -> dict[str, int]:
+    """How many questions, by language, cross-lingual, and by what they measure.
+
+    >>> question_counts([])
+    {'total': 0, 'fr': 0, 'en': 0, 'cross_lingual': 0, 'retrieval': 0, 'chart': 0, 'no_answer': 0, 'key_facts': 0, 'near': 0}
+    """
+    languages = Counter(q.language for q in questions)
+    return {
+        "total": len(questions),
+        "fr": languages["fr"],
+        "en": languages["en"],
+        "cross_lingual": sum(q.cross_lingual for q in questions),
+        "retrieval": sum(bool(q.expected) for q in questions),
+        "chart": sum(bool(q.expected_chart) for q in questions),
+        "no_answer": sum(q.no_answer for q in questions),
+        "key_facts": sum(bool(q.key_facts) for q in questions),
+        "near": sum(q.near is not None for q in questions),
+    }
 
 
 def _rank(docs: list[Any], expected: tuple[Expected, ...], strict_section: bool) -> int | None:
@@ -123,7 +208,8 @@ def _rank(docs: list[Any], expected: tuple[Expected, ...], strict_section: bool)
                 continue
             if e.page is not None and doc.meta.get("page") != e.page:
                 continue
-            if strict_section and e.section and doc.meta.get("section") != e.section:
+            # Without a page (Markdown, plain text) the section is what places the passage.
+            if e.section and (strict_section or e.page is None) and doc.meta.get("section") != e.section:
                 continue
             return rank
     return None
@@ -151,9 +237,14 @@ def evaluate_retrieval(
     results: list[ModeResult] = []
     for mode in modes:
         per_question: dict[str, tuple[int | None, float]] = {}
+        if answerable:  # untimed: the first search of a mode loads its model and builds its pipeline
+            asst.search(answerable[0].question, top_k=depth, mode=mode)  # type: ignore[arg-type]
         for q in answerable:
+            place: dict[str, Any] = {}
+            if q.near is not None and q.radius_nm is not None:
+                place = {"near": q.near, "radius_nm": q.radius_nm}
             start = time.perf_counter()
-            docs = asst.search(q.question, top_k=depth, mode=mode)  # type: ignore[arg-type]
+            docs = asst.search(q.question, top_k=depth, mode=mode, **place)  # type: ignore[arg-type]
             elapsed = (time.perf_counter() - start) * 1000
             per_question[q.id] = (_rank(docs, q.expected, strict_section), elapsed)
         subsets = {
@@ -209,6 +300,7 @@ class AnswerResult:
     p95_ms: float
     mode: str
     failures: dict[str, list[str]] = field(default_factory=dict)
+    models: list[str] = field(default_factory=list)
 
 
 def _norm(text: str) -> str:
@@ -217,9 +309,6 @@ def _norm(text: str) -> str:
 
 def evaluate_answers(asst: Assistant, questions: list[Question], *, top_k: int = 5) -> AnswerResult:
     """Ask every question and measure the answers (see the module docstring)."""
-    from maritime.geo.coordinates import Position
-    from maritime.geo.geodesy import distance_nm
-
     times: list[float] = []
     lang_ok = 0
     facts_total = facts_ok = 0
@@ -228,11 +317,16 @@ def evaluate_answers(asst: Assistant, questions: list[Question], *, top_k: int =
     chart_expected = chart_found = chart_cited = chart_cited_ok = 0
     failures: dict[str, list[str]] = {"language": [], "key_facts": [], "refusal": [], "chart": []}
     modes: set[str] = set()
+    models: set[str] = set()
+    if questions:  # untimed: the first question loads the models and builds the pipeline
+        asst.ask(questions[0].question, top_k=top_k)
     for q in questions:
         start = time.perf_counter()
-        answer = asst.ask(q.question, top_k=top_k)
+        answer = asst.ask(q.question, near=q.near, radius_nm=q.radius_nm, top_k=top_k)
         times.append((time.perf_counter() - start) * 1000)
         modes.add(answer.mode)
+        if answer.model:
+            models.add(answer.model)
         if not q.language or answer.language == q.language:
             lang_ok += 1
         else:
@@ -285,6 +379,7 @@ def evaluate_answers(asst: Assistant, questions: list[Question], *, top_k: int =
         p95_ms=_percentile(times, 95),
         mode="/".join(sorted(modes)),
         failures={k: v for k, v in failures.items() if v},
+        models=sorted(models),
     )
 
 
@@ -304,3 +399,177 @@ def answers_table(result: AnswerResult) -> str:
             f"{fmt(result.chart_precision)} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |",
         ]
     )
+
+
+def repo_commit(start: Path | None = None) -> str:
+    """The commit checked out in the Git working tree holding ``start`` (default: this package), or
+    ``"unknown"``.
+
+    Reads ``.git`` directly (``HEAD``, then the branch's loose ref or ``packed-refs``), so it needs no
+    ``git`` program; uncommitted changes are not detected.
+
+    >>> import tempfile
+    >>> repo_commit(Path(tempfile.gettempdir()) / "no-such-folder")
+    'unknown'
+    """
+    folder = (start or Path(__file__)).resolve()
+    for candidate in (folder, *folder.parents):
+        dot_git = candidate / ".git"
+        if dot_git.exists():
+            break
+    else:
+        return "unknown"
+    try:
+        if dot_git.is_file():  # a linked worktree or submodule: "gitdir: <path>"
+            line = dot_git.read_text(encoding="utf-8").strip()
+            if not line.startswith("gitdir:"):
+                return "unknown"
+            dot_git = (candidate / line.removeprefix("gitdir:").strip()).resolve()
+        head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref:"):
+            return head or "unknown"  # detached HEAD: the hash itself
+        ref = head.removeprefix("ref:").strip()
+        common = dot_git
+        commondir = dot_git / "commondir"
+        if commondir.is_file():
+            common = (dot_git / commondir.read_text(encoding="utf-8").strip()).resolve()
+        for base in (dot_git, common):
+            loose = base / ref
+            if loose.is_file():
+                return loose.read_text(encoding="utf-8").strip() or "unknown"
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref:
+                    return parts[0]
+    except OSError:
+        return "unknown"
+    return "unknown"
+
+
+def configured_backend() -> str:
+    """The answer model the environment configures, by name, or ``"none (extractive)"``."""
+    from maritime.llm.backends import backend_from_env
+
+    try:
+        backend = backend_from_env()
+    except ConfigError as exc:
+        return f"misconfigured ({exc})"
+    return backend.name if backend is not None else "none (extractive)"
+
+
+@dataclass
+class EvalReport:
+    """One evaluation run: the metrics and what produced them, as JSON (:meth:`to_dict`) or Markdown."""
+
+    questions_files: list[str]
+    counts: dict[str, int]
+    retrieval: list[ModeResult]
+    answers: AnswerResult | None
+    embedder: str
+    backend: str
+    index: str
+    k: int = 5
+    strict_section: bool = False
+    commit: str = "unknown"
+    date: str = ""
+
+    @classmethod
+    def create(
+        cls,
+        questions_files: list[Path],
+        questions: list[Question],
+        retrieval: list[ModeResult],
+        answers: AnswerResult | None,
+        *,
+        embedder: str | None,
+        index: Path,
+        backend: str | None = None,
+        k: int = 5,
+        strict_section: bool = False,
+    ) -> EvalReport:
+        """A report stamped with the checked-out commit and the current UTC time.
+
+        ``backend`` names the model that answers; by default the one the environment configures
+        (``MARITIME_LLM_URL``, ``MARITIME_GGUF``), or extractive answers when there is none.
+        """
+        if backend is None:
+            backend = configured_backend()
+        return cls(
+            questions_files=[str(p) for p in questions_files],
+            counts=question_counts(questions),
+            retrieval=retrieval,
+            answers=answers,
+            embedder=embedder or "none",
+            backend=backend,
+            index=str(index),
+            k=k,
+            strict_section=strict_section,
+            commit=repo_commit(),
+            date=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in the report, JSON-serialisable; ``answers`` is None without answer metrics."""
+        return {
+            "questions_files": list(self.questions_files),
+            "commit": self.commit,
+            "date": self.date,
+            "index": self.index,
+            "embedder": self.embedder,
+            "backend": self.backend,
+            "answer_mode": self.answers.mode if self.answers else None,
+            "k": self.k,
+            "strict_section": self.strict_section,
+            "counts": dict(self.counts),
+            "retrieval": [asdict(r) for r in self.retrieval],
+            "answers": asdict(self.answers) if self.answers else None,
+        }
+
+    def markdown(self) -> str:
+        """The report as Markdown: what was run, then the retrieval and answer tables."""
+        c = self.counts
+        lines = [
+            "# Evaluation of " + ", ".join(f"`{f}`" for f in self.questions_files),
+            "",
+            f"- commit: `{self.commit}`, date: {self.date}",
+            f"- index: `{self.index}`, embedder: `{self.embedder}`, answer backend: {self.backend}"
+            + (f", answer mode: {self.answers.mode}" if self.answers else "")
+            + (f" ({', '.join(self.answers.models)})" if self.answers and self.answers.models else ""),
+            f"- questions: {c['total']} ({c['fr']} fr, {c['en']} en, {c['cross_lingual']} cross-lingual); "
+            f"{c['retrieval']} with expected passages, {c['chart']} with chart features, "
+            f"{c['no_answer']} to refuse, {c['key_facts']} with key facts, {c['near']} with a position apart",
+            "",
+        ]
+        if self.retrieval:
+            strict = ", section must match" if self.strict_section else ""
+            lines += [
+                f"## Retrieval (recall@{self.k}, MRR@10{strict})",
+                "",
+                markdown_table(self.retrieval, self.k),
+            ]
+            misses = [
+                f"- {r.mode} missed: {', '.join(r.misses)}"
+                for r in self.retrieval
+                if r.subset == "all" and r.misses
+            ]
+            lines += ["", *misses, ""] if misses else [""]
+        if self.answers is not None:
+            lines += ["## Answers", "", answers_table(self.answers)]
+            failed = [f"- {kind} failed: {', '.join(ids)}" for kind, ids in self.answers.failures.items()]
+            lines += ["", *failed, ""] if failed else [""]
+        return "\n".join(lines)
+
+    def write(self, base: Path) -> tuple[Path, Path]:
+        """Write ``base.json`` and ``base.md`` (a ``.json`` or ``.md`` suffix on ``base`` is dropped)."""
+        if base.suffix in (".json", ".md"):
+            base = base.with_suffix("")
+        base.parent.mkdir(parents=True, exist_ok=True)
+        json_path = base.with_name(base.name + ".json")
+        md_path = base.with_name(base.name + ".md")
+        json_path.write_text(
+            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        md_path.write_text(self.markdown(), encoding="utf-8")
+        return json_path, md_path
