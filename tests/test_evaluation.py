@@ -28,6 +28,7 @@ from maritime.evaluation import (
 )
 from tests.conftest import REPO
 from tests.evaluation_support import unmatched_chart_expectations
+from tests.llm.conftest import llama_cpp_module, tiny_gguf  # noqa: F401  (fixtures)
 
 CELL = REPO / "charts" / "FR_BREST_SAMPLE.000"
 ORIGIN = (48 + 21.5 / 60, -4.55)  # 48°21,5'N 004°33,0'O
@@ -264,6 +265,29 @@ def test_eval_output_writes_json_and_markdown(index: Path, questions: Path, tmp_
     assert "| bm25 | all | 1 | 1.000 |" in markdown
     assert "| questions | mode | language | key facts | citation precision | refusals |" in markdown
     assert "| 4 | extractive | 1.000 | 1.000 |" in markdown
+
+
+def test_eval_evaluates_the_configured_local_model(
+    index: Path,
+    questions: Path,
+    tiny_gguf: Path,  # noqa: F811
+    llama_cpp_module: object,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a local model configured the same command asks it: the report names it and says llm."""
+    monkeypatch.setenv("MARITIME_GGUF", str(tiny_gguf))
+    for name in ("MARITIME_LLM_URL", "MARITIME_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    out = CliRunner().invoke(
+        main, ["eval", str(questions), "--index", str(index), "--modes", "bm25", "--answers", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    assert str(tiny_gguf) in payload["backend"] and "llama.cpp" in payload["backend"]
+    assert payload["answer_mode"] == "llm"
+    answers = payload["answers"]
+    assert answers["models"] and all(str(tiny_gguf) in m for m in answers["models"])
+    assert answers["n"] == payload["counts"]["total"] and answers["p50_ms"] > 0
 
 
 def test_eval_takes_several_files(index: Path, questions: Path, tmp_path: Path) -> None:
