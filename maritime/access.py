@@ -30,6 +30,7 @@ maritime.errors.ConfigError: unknown marking 'secret'; the markings are public, 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from maritime.errors import ConfigError
@@ -75,6 +76,17 @@ class Markings:
     def allowed(self, clearance: str) -> tuple[str, ...]:
         """The markings a reader with ``clearance`` may see, lowest first."""
         return self.levels[: self.rank(clearance) + 1]
+
+    def highest(self, names: Iterable[str | None]) -> str:
+        """The highest of ``names`` (what derived material is marked), the lowest level when none.
+
+        A name not in the list counts as the highest level (fail closed).
+
+        >>> Markings(("public", "restricted", "secret")).highest(["public", None, "restricted"])
+        'restricted'
+        """
+        ranks = [self.levels.index(n) if n in self.levels else len(self.levels) - 1 for n in names if n]
+        return self.levels[max(ranks)] if ranks else self.lowest
 
 
 def markings() -> Markings:

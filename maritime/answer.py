@@ -1,7 +1,9 @@
 """The answer maritime gives: text with markers, the passages and chart features they point at, a map.
 
 ``Answer.to_dict()`` is exactly what ``maritime ask --json`` prints and matches the public contract
-``answer.schema.json`` (kept in ``maritime/data/answer.schema.json``, a copy of the shared contract).
+``answer.schema.json`` (``../shared/contracts``). Beyond it, as optional fields the contract allows,
+each citation and chart feature carries the ``marking`` of its source, and the answer the highest of
+them (:mod:`maritime.access`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Citation:
     score: float | None = None
     #: Positions written in the passage, (lat, lon); drawn on the map, not part of the JSON citation.
     positions: tuple[tuple[float, float], ...] = ()
+    #: Classification of the passage's publication (maritime.access); None when it carries none.
+    marking: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +44,7 @@ class Citation:
             "language": self.language,
             "bbox": list(self.bbox) if self.bbox is not None else None,
             "score": _finite(self.score),
+            **({"marking": self.marking} if self.marking else {}),
         }
 
 
@@ -61,6 +66,8 @@ class ChartRef:
     attributes: dict[str, str] = field(default_factory=dict)
     #: GeoJSON geometry of the whole feature (lines and areas), for the map; lat/lon is its point.
     geometry: dict[str, Any] | None = None
+    #: Classification of the chart dataset it comes from (maritime.access).
+    marking: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +83,7 @@ class ChartRef:
             "bearing_deg": _finite(self.bearing_deg),
             "description": self.description,
             "attributes": dict(self.attributes),
+            **({"marking": self.marking} if self.marking else {}),
         }
 
 
@@ -97,6 +105,9 @@ class Answer:
     #: Query area as a GeoJSON geometry (a named area, a bounding box), when the question had one.
     query_area: dict[str, Any] | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: Classification of the answer: the highest marking of the passages and chart datasets it was
+    #: made from (all those offered to the model, cited or not). None when not computed.
+    marking: str | None = None
 
     def geojson(self) -> dict[str, Any]:
         """RFC 7946 FeatureCollection: the query position/area, each cited chart feature, each geotagged passage."""
@@ -131,6 +142,7 @@ class Answer:
                         "name": ref.name,
                         "description": ref.description,
                         "cell": ref.cell,
+                        **({"marking": ref.marking} if ref.marking else {}),
                     },
                 }
             )
@@ -146,6 +158,7 @@ class Answer:
                             "source": cit.source,
                             "page": cit.page,
                             "section": cit.section,
+                            **({"marking": cit.marking} if cit.marking else {}),
                         },
                     }
                 )
@@ -164,6 +177,8 @@ class Answer:
             "geojson": self.geojson(),
             "warnings": list(self.warnings),
         }
+        if self.marking:
+            out["marking"] = self.marking
         if self.timings_ms:
             out["timings_ms"] = {k: round(float(v), 3) for k, v in self.timings_ms.items()}
         return out

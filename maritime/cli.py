@@ -465,16 +465,22 @@ def ask(
             click.echo("\n(checked answer)\n" + answer.answer)
     else:
         click.echo(answer.answer)
+    lowest = markings().lowest
     for c in answer.citations:
         where = c.source + (f", p. {c.page}" if c.page else "") + (f", {c.section}" if c.section else "")
-        click.echo(f"[{c.id}] {where}")
+        click.echo(
+            f"[{c.id}] {where}" + (f" [{c.marking.upper()}]" if c.marking and c.marking != lowest else "")
+        )
     for r in answer.chart_features:
         label = " ".join(x for x in (r.object_class_name or r.object_class, r.name or "") if x)
         click.echo(f"[{r.id}] {label} ({r.cell or '?'}, {r.feature_id or '?'})")
     for w in answer.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(
-        f"mode: {answer.mode}" + (f" ({answer.model})" if answer.model else "") + f". {NOT_FOR_NAVIGATION}",
+        f"mode: {answer.mode}"
+        + (f" ({answer.model})" if answer.model else "")
+        + (f"; marking: {answer.marking.upper()}" if answer.marking and answer.marking != lowest else "")
+        + f". {NOT_FOR_NAVIGATION}",
         err=True,
     )
     _fast_exit()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from haystack import Document
 
 from maritime import meta as M
+from maritime.access import MARKING_KEY
 from maritime.answer import ChartRef, Citation
 from maritime.answering.chartfacts import feature_fact
 from maritime.answering.query import QueryAnalysis
@@ -46,6 +47,7 @@ def citation_from(doc: Document, number: int) -> Citation:
         bbox=(bbox[0], bbox[1], bbox[2], bbox[3]) if isinstance(bbox, list) and len(bbox) == 4 else None,
         score=doc.score,
         positions=positions,
+        marking=meta.get(MARKING_KEY),
     )
 
 

@@ -404,6 +404,7 @@ def answer_view(
         language=answer.language,
         mode=answer.mode,
         model=answer.model,
+        marking=marking_line(answer),
         markdown=answer_markdown(answer.answer),
         text_html=answer_html(answer.answer),
         citations=citations,
@@ -465,7 +466,21 @@ def answer_html(text: str) -> str:
 
 
 def _where(cit: Citation) -> str:
-    return cit.source + (f", p. {cit.page}" if cit.page else "") + (f", {cit.section}" if cit.section else "")
+    where = (
+        cit.source + (f", p. {cit.page}" if cit.page else "") + (f", {cit.section}" if cit.section else "")
+    )
+    if cit.marking and cit.marking != markings().lowest:
+        where += f" [{cit.marking.upper()}]"
+    return where
+
+
+def marking_line(answer: Answer) -> str | None:
+    """The answer's classification, in its language ("Marquage : RESTRICTED"); None when unmarked."""
+    if not answer.marking:
+        return None
+    label = "Marquage" if answer.language == "fr" else "Marking"
+    sep = " : " if answer.language == "fr" else ": "
+    return f"{label}{sep}{answer.marking.upper()}"
 
 
 def _citation_view(cit: Citation) -> CitationView:
@@ -939,7 +954,9 @@ def index_view(
 def export_markdown(answer: Answer) -> str:
     """The answer as a Markdown report: text with markers, sources, chart features, warnings."""
     fr = answer.language == "fr"
-    lines = [f"# {answer.question}", "", answer.answer, ""]
+    marking = marking_line(answer)
+    lines = [f"**{marking}**", ""] if marking else []
+    lines += [f"# {answer.question}", "", answer.answer, ""]
     if answer.citations:
         lines += ["## Sources", ""]
         for c in answer.citations:
@@ -967,6 +984,8 @@ def export_markdown(answer: Answer) -> str:
         if fr
         else "**Not for navigation.** Check against official charts and publications."
     )
+    if marking and answer.marking != markings().lowest:
+        lines += ["", f"**{marking}**"]  # a classified document is marked at its top and its foot
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,8 @@ CSS = """
 .maritime-map .mk.maritime-hl .lbl, .maritime-map .mk:target .lbl { font-weight: bold; fill: #b00000; }
 .maritime-answer .answer-text { font-size: 1.02em; line-height: 1.5; margin-bottom: .6em; }
 .maritime-answer .mode { font-size: .9em; color: #444; margin-bottom: .4em; }
+.maritime-answer .marking { display: inline-block; font-weight: 700; letter-spacing: .05em; border: 2px solid #b00020;
+  color: #b00020; padding: .1em .5em; margin-bottom: .4em; }
 .maritime-answer .warnings li { color: #8a4b00; }
 .maritime-answer ol, .maritime-answer ul { margin: .2em 0 .6em 1.2em; }
 .maritime-answer blockquote { margin: .2em 0 .4em .8em; padding-left: .6em; border-left: 3px solid #9cc3e0; color: #333; }
@@ -107,6 +109,8 @@ def answer_details_html(view: AnswerView | None) -> str:
     parts = [
         f'<div class="maritime-answer" lang="{escape(view.language)}" data-question="{escape(view.question)}">'
     ]
+    if view.marking:
+        parts.append(f'<div class="marking">{escape(view.marking)}</div>')
     parts.append(
         f'<div class="mode">Mode : {escape(view.mode_label)}</div>'
         if fr

@@ -122,6 +122,8 @@ class AnswerView:
     applied_filters: tuple[str, ...] = ()
     #: The answer itself, for the exports.
     answer: Answer | None = field(default=None, compare=False, repr=False)
+    #: Its classification in words ("Marking: RESTRICTED"), from the sources it was made from.
+    marking: str | None = None
 
     @property
     def mode_label(self) -> str:

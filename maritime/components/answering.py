@@ -18,7 +18,7 @@ from haystack.dataclasses import ChatMessage
 from shapely.geometry import mapping
 
 from maritime import meta as M
-from maritime.access import resolve_clearance
+from maritime.access import markings, resolve_clearance
 from maritime.answer import Answer, ChartRef, Citation
 from maritime.answering.chartfacts import chart_refs
 from maritime.answering.citations import check_answer
@@ -147,8 +147,10 @@ class MaritimeChartQuery:
                 near = store.nearest(position, n=1, classes=points, max_radius_nm=0.5)
                 if len(near):
                     frame = pd.concat([frame, near], ignore_index=True) if len(frame) else near
+        marking = {info.cell: store.dataset_info(info.cell)["marking"] for info in store.datasets()}
         refs = [
-            _named(store, r, analysis.language) for r in chart_refs(frame, analysis.language, query=position)
+            replace(_named(store, r, analysis.language), marking=marking.get(r.cell or ""))
+            for r in chart_refs(frame, analysis.language, query=position)
         ]
         answered_by = list(frame.attrs.get("answered_by") or sorted({r.cell for r in refs if r.cell}))
         datum = None
@@ -415,6 +417,8 @@ class MaritimeAnswerBuilder:
             model=used_model,
             query_position=(analysis.position.lat, analysis.position.lon) if analysis.position else None,
             query_radius_nm=analysis.radius_nm if analysis.chart_task in ("within",) else None,
+            # Everything the answer was made from: the passages offered (cited or not) and the features.
+            marking=markings().highest([c.marking for c in citations] + [r.marking for r in chart_refs]),
         )
         if analysis.places and not analysis.positions:
             geometry = analysis.places[0].geometry

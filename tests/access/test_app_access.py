@@ -116,3 +116,26 @@ def test_logged_in_users_see_what_their_clearance_allows(indexes: Indexes, tmp_p
     assert TRIDENT_CELL in seen["bob"]["geojson"]
     assert "Narval" in seen["bob"]["note"] and "Narval" in seen["bob"]["source"]
     assert indexes.secret_note.name in seen["bob"]["index"] and "restricted" in seen["bob"]["index"]
+
+
+def test_exports_and_the_answer_panel_carry_the_marking(indexes: Indexes, tmp_path: Path) -> None:
+    from maritime.app import render
+
+    restricted = handlers.ask(indexes.mixed, TRIDENT_QUESTION_FR, clearance="restricted")
+    assert restricted.marking == "Marquage : RESTRICTED"
+    assert '<div class="marking">Marquage : RESTRICTED</div>' in render.answer_details_html(restricted)
+    assert restricted.answer is not None
+    md = handlers.write_export(restricted.answer, None, "md", out_dir=tmp_path).read_text(encoding="utf-8")
+    lines = md.strip().splitlines()
+    assert lines[0] == lines[-1] == "**Marquage : RESTRICTED**"  # at the top and the foot
+    assert f"{indexes.secret_note.name}" in md and "[RESTRICTED]" in md
+    geojson = handlers.write_export(restricted.answer, None, "geojson", out_dir=tmp_path).read_text(
+        encoding="utf-8"
+    )
+    assert '"marking": "restricted"' in geojson
+    public = handlers.ask(
+        indexes.mixed, "Which wrecks are within 3 NM of 48°20'N 4°32'W?", clearance="public"
+    )
+    assert public.answer is not None
+    md = handlers.write_export(public.answer, None, "md", out_dir=tmp_path).read_text(encoding="utf-8")
+    assert md.startswith("**Marking: PUBLIC**") and md.strip().splitlines()[-1] != "**Marking: PUBLIC**"

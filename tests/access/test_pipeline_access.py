@@ -198,3 +198,31 @@ def test_the_ingest_pipelines_take_a_marking(indexes: Indexes, tmp_path: Path, a
     assert [i["cell"] for i in out["charts"]["ingested"]] == ["FR_BREST_SAMPLE"]
     assert ChartStore.open(tmp_path / "charts", clearance="confidential").datasets() == []
     assert len(ChartStore.open(tmp_path / "charts", clearance="secret").datasets()) == 1
+
+
+def test_answers_carry_the_highest_marking_of_what_they_were_made_from(indexes: Indexes) -> None:
+    import jsonschema
+
+    contract = Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts" / "answer.schema.json"
+    note = indexes.mixed.ask(TRIDENT_QUESTION_FR, clearance="restricted")
+    data = note.to_dict()
+    assert data["marking"] == "restricted"
+    assert data["citations"][0]["source"] == indexes.secret_note.name
+    assert data["citations"][0]["marking"] == "restricted"
+    assert {c["marking"] for c in data["citations"][1:]} <= {"public"}
+    light = indexes.mixed.ask(NEAREST_LIGHT_FR, clearance="restricted").to_dict()
+    assert light["chart_features"][0]["marking"] == "restricted" and light["marking"] == "restricted"
+    public = indexes.mixed.ask(NEAREST_LIGHT_FR, clearance="public").to_dict()
+    assert public["marking"] == "public" and {f["marking"] for f in public["chart_features"]} == {"public"}
+    if contract.is_file():  # optional fields the public contract allows
+        schema = json.loads(contract.read_text(encoding="utf-8"))
+        for answer in (data, light, public):
+            jsonschema.validate(answer, schema)
+    runner = CliRunner()
+    out = runner.invoke(
+        main,
+        ["ask", TRIDENT_QUESTION_FR, "--index", str(indexes.mixed.index_dir), "--clearance", "restricted"],
+    )
+    assert out.exit_code == 0, out.output
+    assert f"[1] {indexes.secret_note.name}" in out.stdout and "[RESTRICTED]" in out.stdout
+    assert "marking: RESTRICTED" in out.stderr

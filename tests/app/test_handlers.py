@@ -531,7 +531,7 @@ def test_exports(asst: Assistant, tmp_path: Path) -> None:
     answer = asst.ask(EN_QUESTION)
     md = handlers.write_export(answer, asst.charts, "md", out_dir=tmp_path)
     text = md.read_text(encoding="utf-8")
-    assert text.startswith(f"# {EN_QUESTION}")
+    assert text.startswith(f"**Marking: PUBLIC**\n\n# {EN_QUESTION}")  # its classification first
     for cit in answer.citations:
         assert f"**[{cit.id}]** {cit.source}" in text
     for ref in answer.chart_features:
