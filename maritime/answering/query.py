@@ -179,6 +179,19 @@ def question_language(question: str, default: str = "en") -> str:
     return default
 
 
+#: Distances written in words ("à moins d'un mille", "within half a mile"): the words, as a number.
+_NUMBER_WORDS = {
+    "un": "1", "une": "1", "a": "1", "an": "1", "one": "1", "half a": "0.5", "half": "0.5", "demi": "0.5",
+    "deux": "2", "two": "2", "trois": "3", "three": "3", "quatre": "4", "four": "4", "cinq": "5",
+    "five": "5", "six": "6", "dix": "10", "ten": "10",
+}  # fmt: skip
+_WORDED_DISTANCE = re.compile(
+    r"\b(half an?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")[\s-]+"
+    r"(?=(?:milles?|miles?|nautical|encablures?|cables?|câbles?|km\b|kilom))",
+    re.IGNORECASE,
+)
+
+
 def radius_from_text(text: str) -> float | None:
     """The search radius written in a question, in nautical miles, or None.
 
@@ -191,9 +204,14 @@ def radius_from_text(text: str) -> float | None:
     3.0
     >>> radius_from_text("wrecks within 2 cables")
     0.2
+    >>> radius_from_text("Quelles épaves à moins d'un mille ?"), radius_from_text("lights within half a mile")
+    (1.0, 0.5)
     >>> radius_from_text("Quelle est la profondeur ?") is None
     True
     """
+    text = _WORDED_DISTANCE.sub(
+        lambda m: _NUMBER_WORDS.get(m.group(1).lower(), "0.5") + " ", text
+    )  # "half an" -> 0.5
     matches = list(_DISTANCE.finditer(text))
     chosen = None
     for m in matches:

@@ -223,6 +223,11 @@ RADII = [
     ("Épaves à moins de 500 m de 48°20'N 004°35'O ?", 500 / 1852, "fr-500-m"),
     ("Wrecks within 3 km of 48°20'N 004°35'W", 3000 / 1852, "en-3-km"),
     ("Wrecks with a least depth of 8 m within 2 NM of 48°20'N 004°35'W", 2.0, "en-depth-then-radius"),
+    ("Quelles épaves à moins d'un mille de 48°20'N 004°35'O ?", 1.0, "fr-d-un-mille"),
+    ("Feux à moins de deux encablures de 48°20'N 004°35'O", 2 * CABLE_NM, "fr-deux-encablures"),
+    ("Épaves dans un rayon d'un demi-mille de 48°20'N 004°35'O", 0.5, "fr-demi-mille"),
+    ("Wrecks within a mile of 48°20'N 004°35'W", 1.0, "en-a-mile"),
+    ("Lights within half a nautical mile of 48°20'N 004°35'W", 0.5, "en-half-a-mile"),
 ]
 
 
