@@ -192,6 +192,12 @@ _WORDED_DISTANCE = re.compile(
 )
 
 
+def _charted_point(hit: GazetteerHit) -> bool:
+    """A place of the gazetteer that is one point feature of a chart (not an area, not a place list)."""
+    geometry = hit.geometry
+    return bool(hit.cell) and geometry is not None and geometry.geom_type == "Point"
+
+
 def radius_from_text(text: str) -> float | None:
     """The search radius written in a question, in nautical miles, or None.
 
@@ -330,6 +336,14 @@ class QueryAnalyzer:
             task = "within"
         else:
             task = "none"
+        if task == "none" and not classes and not positions and places and _charted_point(places[0]):
+            # "What is the characteristic of Cape May Light?": the question names a charted feature,
+            # whose name swallowed the class word. Cite it, and what its name says stands there (the
+            # light of a lighthouse, which S-57 charts as a LIGHTS object at the LNDMRK's position).
+            named, named_words = self.classes_in(places[0].name)
+            classes = tuple(dict.fromkeys((*named, places[0].object_class)))
+            words = named_words
+            task = "nearest"
 
         follow_up = False
         count = 1

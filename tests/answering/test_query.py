@@ -481,3 +481,19 @@ def test_follow_up_words_without_previous_are_plain_questions(analyzer: QueryAna
     assert not analysis.follow_up
     assert analysis.count == 1
     assert analysis.position is None
+
+
+def test_a_named_charted_point_is_cited_with_what_its_name_says(
+    analyzer: QueryAnalyzer, asst: Assistant
+) -> None:
+    """The name swallowed the class word ("Saint-Mathieu lighthouse" is a LNDMRK): the landmark and the
+    light charted at its position answer, not nothing."""
+    analysis = analyzer.analyze("What is the characteristic of Saint-Mathieu lighthouse?")
+    assert analysis.chart_task == "nearest" and analysis.classes[0] == "LIGHTS"
+    assert analysis.places[0].object_class == "LNDMRK"
+    answer = asst.ask("What is the characteristic of Saint-Mathieu lighthouse?")
+    light = answer.chart_features[0]
+    assert light.object_class == "LIGHTS" and light.distance_nm is not None and light.distance_nm < 0.01
+    assert "Saint-Mathieu" in (light.name or "") and "[C1]" in answer.answer
+    # A named area is no such feature: a document question about it stays a document question.
+    assert analyzer.analyze("Peut-on mouiller en rade de Brest ?").chart_task == "none"
