@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -648,7 +648,15 @@ def bench_search(profile: Profile, work: Path, seed: int) -> dict[str, Any]:
         memory.shutdown()
         del memory, retriever, store
         gc.collect()
+    largest = results[-1]
+    markings = bench_markings(all_docs[: largest["passages"]], queries, order, profile, work, geo)
+    markings["baseline"] = {
+        "sqlite_write_s": largest["sqlite_write_s"],
+        "sqlite_mb": largest["sqlite_mb"],
+        "maritime_bm25_geo": largest["maritime_bm25_geo"],
+    }
     return {
+        "markings": markings,
         "queries": len(queries),
         "real_passages": len(real),
         "top_k": TOP_K,
@@ -658,6 +666,59 @@ def bench_search(profile: Profile, work: Path, seed: int) -> dict[str, Any]:
         "geo_filter": {"lat": GEO_CENTER.lat, "lon": GEO_CENTER.lon, "radius_nm": GEO_RADIUS_NM},
         "sizes": results,
     }
+
+
+def bench_markings(
+    docs: Sequence[Document],
+    queries: Sequence[str],
+    order: Sequence[int],
+    profile: Profile,
+    work: Path,
+    geo: GeoFilter,
+) -> dict[str, Any]:
+    """The cost of access control: the same passages with one in ten marked ``restricted``.
+
+    Each marking in use has a full-text table holding what is marked at or below it, so the public
+    passages are indexed twice; a public reader searches the public table, a restricted one the other.
+    The baseline is the all-public store of the same size, measured above in the same run.
+    """
+    size = len(docs)
+    marked = [
+        replace(d, meta={**d.meta, "marking": "restricted" if i % 10 == 9 else "public"})
+        for i, d in enumerate(docs)
+    ]
+    log(f"\naccess control at {size} passages, one in ten marked restricted")
+    db = work / f"markings_{size}.sqlite"
+    store = SQLiteDocumentStore(db)
+    store.count_documents()
+    start = time.perf_counter()
+    store.write_documents(marked)
+    t_write = time.perf_counter() - start
+    db_mb = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists()) / 1e6
+    log(f"  SQLiteDocumentStore.write_documents (one batch): {t_write:.1f} s, {db_mb:.0f} MB on disk")
+    out: dict[str, Any] = {
+        "passages": size,
+        "restricted_share": 0.1,
+        "sqlite_write_s": t_write,
+        "sqlite_mb": db_mb,
+    }
+    for clearance in ("public", "restricted"):
+        timings = time_queries(
+            lambda q, s=store, c=clearance: s.bm25_retrieval(q, top_k=TOP_K, geo=geo, clearance=c),
+            queries,
+            order,
+            profile.maritime_repeats,
+            budget_s=profile.series_budget_s,
+        )
+        summary = timings.summary()
+        out[f"bm25_geo_{clearance}"] = summary
+        log(
+            f"  BM25+geo, clearance {clearance:<10} p50 {summary['p50_ms']:9.2f} ms  p95 {summary['p95_ms']:9.2f} ms"
+        )
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return out
 
 
 # -- report -------------------------------------------------------------------------------------------
@@ -789,6 +850,27 @@ def report(info: dict[str, Any], ingest: dict[str, Any] | None, search: dict[str
             targets.append(
                 f"search targets are defined at {TARGET_SIZE:,} passages: not evaluated in this run"
             )
+    if search and search.get("markings"):
+        m = search["markings"]
+        base = m["baseline"]
+        out.append(
+            f"\nAccess control at {m['passages']:,} passages, one in ten marked `restricted` (against the "
+            "all-public store of the same passages above): each marking in use has a full-text table of what is "
+            "marked at or below it, so the public passages are indexed twice.\n"
+        )
+        out.append(
+            md_table(
+                ["Store", "write (s)", "DB size (MB)", "BM25+geo p50 / p95 (ms), public reader",
+                 "BM25+geo p50 / p95 (ms), restricted reader"],
+                [
+                    ["all public", f"{base['sqlite_write_s']:.1f}", f"{base['sqlite_mb']:.0f}",
+                     f"{base['maritime_bm25_geo']['p50_ms']:.1f} / {base['maritime_bm25_geo']['p95_ms']:.1f}", "-"],
+                    ["10 % restricted", f"{m['sqlite_write_s']:.1f}", f"{m['sqlite_mb']:.0f}",
+                     f"{m['bm25_geo_public']['p50_ms']:.1f} / {m['bm25_geo_public']['p95_ms']:.1f}",
+                     f"{m['bm25_geo_restricted']['p50_ms']:.1f} / {m['bm25_geo_restricted']['p95_ms']:.1f}"],
+                ],
+            )
+        )  # fmt: skip
     out.append("\n### Targets\n")
     out += [f"- {t}" for t in targets]
     return "\n".join(out)
