@@ -139,3 +139,22 @@ def test_exports_and_the_answer_panel_carry_the_marking(indexes: Indexes, tmp_pa
     assert public.answer is not None
     md = handlers.write_export(public.answer, None, "md", out_dir=tmp_path).read_text(encoding="utf-8")
     assert md.startswith("**Marking: PUBLIC**") and md.strip().splitlines()[-1] != "**Marking: PUBLIC**"
+
+
+@pytest.mark.slow
+def test_without_a_login_everyone_has_the_app_s_clearance(indexes: Indexes, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    from maritime.app import build_app
+
+    from ..app.conftest import api_ask, running
+
+    for clearance, sees in (("restricted", True), (None, False)):
+        app = build_app(assistant=indexes.mixed, work_dir=tmp_path / str(clearance), clearance=clearance)
+        with running(app) as url:
+            client = Client(url + "/", verbose=False)
+            _, _, details, map_html, *_ = api_ask(client, NEAREST_LIGHT_FR)
+            publications, charts, _summary = client.predict(api_name="/index")
+        shown = details + map_html + repr(publications["data"]) + repr(charts["data"])
+        assert (TRIDENT_CELL in shown and indexes.secret_note.name in shown) == sees, clearance
+        assert bool(_leaks(shown)) == sees
