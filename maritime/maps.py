@@ -151,8 +151,15 @@ def render_png(answer: Answer, charts: Any, path: str | Path, *, size_px: int = 
     ax.set_title(title, fontsize=10)
     note = "Ne pas utiliser pour la navigation" if answer.language == "fr" else "Not for navigation"
     ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=8, color="#a00000")
+    metadata = {"Title": answer.question, "Software": "maritime"}
+    if answer.marking:
+        # The map is marked like the answer it illustrates: on the image, and in the file (a PNG text
+        # chunk) for tools that file or filter documents by classification.
+        label = ("Marquage : " if answer.language == "fr" else "Marking: ") + answer.marking.upper()
+        fig.suptitle(label, fontsize=11, fontweight="bold", color="#b00020")
+        metadata["Marking"] = answer.marking
     out = Path(path)
-    fig.savefig(out, format="png", bbox_inches="tight")
+    fig.savefig(out, format="png", bbox_inches="tight", metadata=metadata)
     plt.close(fig)
     return out
 

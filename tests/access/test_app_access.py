@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from maritime.app import handlers
 from maritime.app.auth import hash_password, load_auth_file
@@ -133,6 +134,9 @@ def test_exports_and_the_answer_panel_carry_the_marking(indexes: Indexes, tmp_pa
         encoding="utf-8"
     )
     assert '"marking": "restricted"' in geojson
+    charts = indexes.mixed.charts_for("restricted")
+    with Image.open(handlers.write_export(restricted.answer, charts, "png", out_dir=tmp_path)) as png:
+        assert png.text["Marking"] == "restricted"  # type: ignore[attr-defined]
     public = handlers.ask(
         indexes.mixed, "Which wrecks are within 3 NM of 48°20'N 4°32'W?", clearance="public"
     )
