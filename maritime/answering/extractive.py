@@ -9,6 +9,7 @@ from __future__ import annotations
 from maritime.answer import ChartRef, Citation
 from maritime.answering.query import QueryAnalysis
 from maritime.geo.coordinates import Position, format_position
+from maritime.geo.geodesy import distances_nm
 
 _QUOTE_CHARS = 280
 
@@ -67,6 +68,19 @@ def _radius(radius_nm: float | None, language: str) -> str:
     value = radius_nm or 0.0
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return (text.replace(".", ",") + " M") if language == "fr" else (text + " NM")
+
+
+#: How far from a chart question's position a passage's own positions may be for it to be quoted.
+_QUOTE_REACH_NM = 5.0
+
+
+def _near(citation: Citation, position: Position, reach_nm: float) -> bool:
+    """True when the passage writes a position within ``reach_nm`` of ``position``."""
+    if not citation.positions:
+        return False
+    lats = [lat for lat, _ in citation.positions]
+    lons = [lon for _, lon in citation.positions]
+    return bool((distances_nm(position, lats, lons) <= reach_nm).any())
 
 
 def compose(
@@ -209,6 +223,11 @@ def compose(
 
     # Quotes: the chart answers a chart question; the publications add to it, or answer alone.
     n_quotes = 3 if (analysis.intent == "document" or not refs) else 2 if analysis.intent == "both" else 1
+    if refs and analysis.intent == "chart" and analysis.position is not None:
+        # A chart question answered from the chart: quote a publication only about that place (a
+        # position written within the search radius, at least 5 NM), not the best text match elsewhere.
+        reach = max(analysis.radius_nm or 0.0, _QUOTE_REACH_NM)
+        citations = [c for c in citations if _near(c, analysis.position, reach)]
     citations = citations[:n_quotes]
     if citations:
         lead = "D'après les publications : " if fr else "From the publications: "

@@ -546,3 +546,38 @@ def test_light_due_north_has_no_unsupported_number(asst: Assistant, truth: Chart
     assert text_distance == pytest.approx(distance, rel=0.01)
     assert bearing_difference(text_bearing, bearing) <= 1.0
     assert not [w for w in answer.warnings if w.startswith(UNSUPPORTED)], answer.warnings
+
+
+def test_a_chart_answer_quotes_only_publications_about_that_place() -> None:
+    """The best text match of a chart question may be about anywhere: it is quoted only when it writes
+    a position within the search radius (at least 5 NM) of the question's."""
+    from maritime.answer import ChartRef, Citation
+    from maritime.answering.extractive import compose
+    from maritime.answering.query import QueryAnalysis
+    from maritime.geo.coordinates import Position
+
+    here = Position(48.3583, -4.55)
+    analysis = QueryAnalysis(
+        question="What is the nearest light to 48°21.5'N 004°33.0'W?",
+        language="en",
+        positions=(here,),
+        classes=("LIGHTS",),
+        intent="chart",
+        chart_task="nearest",
+    )
+    light = ChartRef(
+        id="C1", object_class="LIGHTS", lat=48.3589, lon=-4.5344, name="Portzic", distance_nm=0.7
+    )
+    far = Citation(
+        id="1", source="tacoma.md", quote="Lights of Commencement Bay.", positions=((47.27, -122.42),)
+    )
+    unplaced = Citation(id="2", source="glossary.md", quote="A light is a luminous signal.")
+    near = Citation(id="3", source="brest.pdf", quote="Le feu du Portzic.", positions=((48.3589, -4.5344),))
+    text, _ = compose(analysis, [light], [far, unplaced, near])
+    assert "[3]" in text and "[1]" not in text and "[2]" not in text
+    text, _ = compose(analysis, [light], [far, unplaced])
+    assert "From the publications" not in text and "[C1]" in text
+    # A document question keeps its best passages wherever they are.
+    document = QueryAnalysis(question="What is a light?", language="en", intent="document")
+    text, _ = compose(document, [], [far, unplaced])
+    assert "[1]" in text and "[2]" in text
