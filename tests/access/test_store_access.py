@@ -252,3 +252,26 @@ def test_dense_scores_do_not_depend_on_vectors_above_the_clearance(access_env: N
     want = public.embedding_retrieval(query, model="m", top_k=30)
     assert _ranked(got) == _ranked(want) and len(got) == 20
     assert len(store.embedding_retrieval(query, model="m", top_k=30, clearance="secret")) == 30
+
+
+def test_a_failed_write_leaves_no_half_made_marking_table(tmp_path: Path, access_env: None) -> None:
+    """The first restricted passage creates and fills a table; a batch that fails after it (here an
+    unknown marking) is rolled back whole: no table, no passage, and the index reads as before."""
+    store = SQLiteDocumentStore(tmp_path / "documents.sqlite")
+    store.write_documents([Document(id="p", content="Le feu de Kermorvan est vert.")])
+    batch = [
+        Document(id="r", content="Note Trident.", meta={"marking": "restricted"}),
+        Document(id="x", content="Note Narval.", meta={"marking": "cosmic"}),
+    ]
+    with pytest.raises(ConfigError, match="unknown marking 'cosmic'"):
+        store.write_documents(batch)
+    assert store.conn.execute("SELECT marking FROM partitions").fetchall() == [("public",)]
+    tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert not any(t.startswith("fts_2") for t in tables)
+    assert store.count_documents() == 1
+    assert store.bm25_retrieval("Trident", clearance="secret") == []
+    assert [d.id for d in store.bm25_retrieval("Kermorvan", clearance="secret")] == ["p"]
+    # The same batch, corrected, goes in whole.
+    batch[1] = Document(id="x", content="Note Narval.", meta={"marking": "restricted"})
+    store.write_documents(batch)
+    assert sorted(d.id for d in store.bm25_retrieval("Trident Narval", clearance="restricted")) == ["r", "x"]
