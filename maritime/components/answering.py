@@ -149,7 +149,7 @@ class MaritimeChartQuery:
                     frame = pd.concat([frame, near], ignore_index=True) if len(frame) else near
         marking = {info.cell: store.dataset_info(info.cell)["marking"] for info in store.datasets()}
         refs = [
-            replace(_named(store, r, analysis.language), marking=marking.get(r.cell or ""))
+            replace(r, marking=marking.get(r.cell or ""))
             for r in chart_refs(frame, analysis.language, query=position)
         ]
         answered_by = list(frame.attrs.get("answered_by") or sorted({r.cell for r in refs if r.cell}))
@@ -159,40 +159,6 @@ class MaritimeChartQuery:
                 datum = _datum_in(info.sounding_datum or info.vertical_datum, analysis.language)
                 break
         return {"chart_refs": refs, "answered_by": answered_by, "datum": datum}
-
-
-#: Structures that carry the name of the light, fog signal or topmark standing on them.
-_STRUCTURES = [
-    "BOYLAT",
-    "BOYCAR",
-    "BOYISD",
-    "BOYSAW",
-    "BOYSPP",
-    "BCNLAT",
-    "BCNCAR",
-    "BCNISD",
-    "BCNSAW",
-    "BCNSPP",
-    "LNDMRK",
-    "LIGHTS",
-    "PILPNT",
-]
-
-
-def _named(store: Any, ref: ChartRef, language: str) -> ChartRef:
-    """A light on a buoy or beacon carries no name in S-57: the structure at the same place has it."""
-    if ref.name or ref.object_class not in ("LIGHTS", "FOGSIG", "TOPMAR", "RTPBCN", "RADSTA"):
-        return ref
-    try:
-        frame = store.nearest(Position(ref.lat, ref.lon), n=3, classes=_STRUCTURES, max_radius_nm=0.005)
-    except Exception:  # a name is a nicety; never fail an answer for it
-        return ref
-    for _, row in frame.iterrows():
-        national = row.get("national_name")
-        name = national if language == "fr" and isinstance(national, str) and national else row.get("name")
-        if isinstance(name, str) and name.strip():
-            return replace(ref, name=name.strip())
-    return ref
 
 
 def _datum_in(name: str | None, language: str) -> str | None:

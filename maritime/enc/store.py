@@ -93,6 +93,16 @@ COL_BEARING_DEG = "bearing_deg"
 COL_ALONG_NM = "along_nm"
 #: Extra column of :meth:`ChartStore.visible_lights`: nominal range (VALNMR).
 COL_RANGE_NM = "range_nm"
+#: Column of query results naming the structure a light, fog signal or topmark took its name from.
+COL_NAMED_AFTER = "named_after"
+#: Objects that carry no name of their own in S-57 (a light on a buoy or in a lighthouse)...
+_NAMED_BY_STRUCTURE = frozenset({"LIGHTS", "FOGSIG", "TOPMAR", "RTPBCN", "RADSTA"})
+#: ... and the structures whose name they take when one stands at the same place (within 10 m).
+_STRUCTURES = (
+    "BOYLAT", "BOYCAR", "BOYISD", "BOYSAW", "BOYSPP", "BCNLAT", "BCNCAR", "BCNISD", "BCNSAW", "BCNSPP",
+    "LNDMRK", "LIGHTS", "PILPNT",
+)  # fmt: skip
+_SAME_PLACE_M = 10.0
 #: Classes that give a depth to :meth:`ChartStore.least_depth_along` (``depth_m``: DRVAL1, sounding, VALSOU).
 LEAST_DEPTH_CLASSES = ("DEPARE", "DRGARE", "SOUNDG", "WRECKS", "OBSTRN", "UWTROC")
 #: Dangers whose VALSOU may be unknown; reported separately by least_depth_along when it is.
@@ -599,6 +609,53 @@ class _Loaded:
         """Cells whose coverage holds the position, most detailed first."""
         covering = [c for c, cov in self.coverage.items() if shapely.intersects_xy(cov, lon, lat)]
         return sorted(covering, key=lambda c: (self.scales[c], c))
+
+
+def _name_from_structures(loaded: _Loaded, out: gpd.GeoDataFrame, rows: np.ndarray) -> None:
+    """Name the unnamed lights, fog signals and topmarks of a result after the structure they stand on.
+
+    S-57 puts the name on the buoy, beacon or landmark (OBJNAM), not on the light it carries, so a
+    NOAA light reads "Light" with no name. When a named structure (or named light) is charted within
+    10 m, its name and national name are given to the object, and :data:`COL_NAMED_AFTER` says which
+    ("LNDMRK <feature_id>"); the raw attributes are unchanged.
+    """
+    named_after = np.full(len(out), None, dtype=object)
+    if len(out):
+        classes = out[model.COL_CLASS].to_numpy()
+        names = out[model.COL_NAME].to_numpy()
+        geoms = np.asarray(out.geometry.array, dtype=object)
+        frame_names = loaded.frame[model.COL_NAME].to_numpy()
+        frame_national = loaded.frame[model.COL_NATIONAL_NAME].to_numpy()
+        frame_ids = loaded.frame[model.COL_FEATURE_ID].to_numpy()
+        frame_classes = loaded.frame[model.COL_CLASS].to_numpy()
+        pad = _SAME_PLACE_M / 100_000  # degrees: more than 10 m in latitude and, below 60°, in longitude
+        for i in range(len(out)):
+            geom = geoms[i]
+            if classes[i] not in _NAMED_BY_STRUCTURE or (isinstance(names[i], str) and names[i].strip()):
+                continue
+            if geom is None or geom.geom_type != "Point":
+                continue
+            reach = box(geom.x - pad / max(math.cos(math.radians(geom.y)), 0.1), geom.y - pad,
+                        geom.x + pad / max(math.cos(math.radians(geom.y)), 0.1), geom.y + pad)  # fmt: skip
+            best: tuple[float, int] | None = None
+            for _, idx in loaded.select(_STRUCTURES):
+                for c in idx.tree.query(reach):
+                    row = int(idx.rows[c])
+                    name = frame_names[row]
+                    if row == rows[i] or not (isinstance(name, str) and name.strip()) or not idx.points[c]:
+                        continue
+                    metres = float(_inv(geom.x, geom.y, np.array([idx.xs[c]]), np.array([idx.ys[c]]))[0][0])
+                    if metres <= _SAME_PLACE_M and (best is None or metres < best[0]):
+                        best = (metres, row)
+            if best is None:
+                continue
+            row = best[1]
+            out.at[i, model.COL_NAME] = str(frame_names[row]).strip()
+            national = frame_national[row]
+            if isinstance(national, str) and national.strip():
+                out.at[i, model.COL_NATIONAL_NAME] = national.strip()
+            named_after[i] = f"{frame_classes[row]} {frame_ids[row]}"
+    out[COL_NAMED_AFTER] = named_after
 
 
 def _coverage(frame: gpd.GeoDataFrame) -> BaseGeometry:
@@ -1197,6 +1254,7 @@ class ChartStore:
         out = loaded.frame.take(rows[order]).reset_index(drop=True)
         for name, values in extra.items():
             out[name] = np.asarray(values)[order]
+        _name_from_structures(loaded, out, rows[order])
         cells = list(dict.fromkeys(out[model.COL_CELL].to_numpy().tolist()))
         answered = sorted(cells, key=lambda c: (loaded.scales.get(c, math.inf), c))
         if not answered:

@@ -239,5 +239,8 @@ def test_ingest_and_query_real_cells(tmp_path: Path) -> None:
     assert re.search(r"US3DE01M\s+25\s+7\s+2022-05-05\s+1:350 000\s+WGS 84", info.output)
     lights = run("lights-visible", "38°48'N 075°00'W", "--index", str(index))
     assert lights.exit_code == 0
-    assert re.search(r"38°48\.87'N 075°05\.54'W\s+4\.42\s+281°\s+Light\s+Fl W 10s", lights.output)
+    # The light is named after the lighthouse (LNDMRK) it stands in: S-57 names the structure.
+    assert re.search(
+        r"38°48\.87'N 075°05\.54'W\s+4\.42\s+281°\s+Light\s+Harbor of Refuge Light\s+Fl W 10s", lights.output
+    )
     assert run("ingest", str(tmp_path / "missing"), "--index", str(index)).exit_code == 2

@@ -646,3 +646,35 @@ def test_ingest_geojson_folder(tmp_path: Path) -> None:
     assert got["object_class"].tolist() == ["LIGHTS", "WRECKS"] and got["depth_m"].iloc[1] == 4.2
     assert store.gazetteer.lookup("minou")[0].cell == "brest sample"
     assert store.ingest([data]).unchanged == ["brest sample"]
+
+
+def test_unnamed_lights_take_the_name_of_the_structure_they_stand_on(tmp_path: Path) -> None:
+    """S-57 names the buoy or the lighthouse, not its light: a query names the light after a named
+    structure charted within 10 m, says which, and leaves a light with no structure there unnamed."""
+    buoy, tower = Point(-4.55, 48.36), Point(-4.50, 48.30)
+    # 7 m east of the tower (at 48.3° a degree of longitude is about 74 km).
+    beside_tower = Point(-4.50 + 7 / 74_000, 48.30)
+    rows = [
+        ("BOYLAT", buoy, None, {"OBJNAM": "Bouée n° 5", "NOBJNM": "Bouée verte n° 5"}),
+        ("LIGHTS", buoy, None, {"LITCHR": 2, "COLOUR": [4]}),
+        ("LNDMRK", tower, None, {"OBJNAM": "Pointe Light", "CATLMK": [17]}),
+        ("LIGHTS", beside_tower, None, {"LITCHR": 2, "COLOUR": [1]}),
+        ("LIGHTS", Point(-4.52, 48.33), None, {"LITCHR": 1}),  # stands alone
+        ("LIGHTS", Point(-4.50, 48.301), None, {"OBJNAM": "Own name"}),  # 110 m away, named itself
+        ("M_COVR", Polygon([(-4.7, 48.2), (-4.4, 48.2), (-4.4, 48.45), (-4.7, 48.45)]), None, {"CATCOV": 1}),
+    ]
+    store = ChartStore.open(tmp_path / "charts")
+    store.add_dataset(_frame("FR000002", rows), _meta("FR000002"))
+    lights = store.within(Position(48.33, -4.52), 5.0, classes=["LIGHTS"]).set_index("feature_id")
+    assert lights.loc["FR000002-1", "name"] == "Bouée n° 5"
+    assert lights.loc["FR000002-1", "national_name"] == "Bouée verte n° 5"
+    assert lights.loc["FR000002-1", "named_after"] == "BOYLAT FR000002-0"
+    assert lights.loc["FR000002-3", "name"] == "Pointe Light"
+    assert lights.loc["FR000002-3", "named_after"] == "LNDMRK FR000002-2"
+    assert pd.isna(lights.loc["FR000002-4", "name"]) and pd.isna(lights.loc["FR000002-4", "named_after"])
+    assert lights.loc["FR000002-5", "name"] == "Own name" and pd.isna(lights.loc["FR000002-5", "named_after"])
+    # The raw attributes keep what the chart says; the stored features are not changed.
+    assert "OBJNAM" not in json.loads(lights.loc["FR000002-1", "attributes"])
+    assert store.features(classes=["LIGHTS"])["name"].isna().sum() == 3
+    nearest = store.nearest(Position(48.30, -4.50), n=1, classes=["LIGHTS"])
+    assert nearest["name"].tolist() == ["Pointe Light"]
