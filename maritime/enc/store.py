@@ -620,8 +620,10 @@ def _name_from_structures(loaded: _Loaded, out: gpd.GeoDataFrame, rows: np.ndarr
     ("LNDMRK <feature_id>"); the raw attributes are unchanged.
     """
     named_after = np.full(len(out), None, dtype=object)
-    if len(out):
-        classes = out[model.COL_CLASS].to_numpy()
+    classes = out[model.COL_CLASS].to_numpy()
+    # Only those few rows are looked at: a radius query may return tens of thousands of soundings.
+    candidates = np.flatnonzero(np.isin(classes, list(_NAMED_BY_STRUCTURE)))
+    if len(candidates):
         names = out[model.COL_NAME].to_numpy()
         geoms = np.asarray(out.geometry.array, dtype=object)
         frame_names = loaded.frame[model.COL_NAME].to_numpy()
@@ -629,9 +631,9 @@ def _name_from_structures(loaded: _Loaded, out: gpd.GeoDataFrame, rows: np.ndarr
         frame_ids = loaded.frame[model.COL_FEATURE_ID].to_numpy()
         frame_classes = loaded.frame[model.COL_CLASS].to_numpy()
         pad = _SAME_PLACE_M / 100_000  # degrees: more than 10 m in latitude and, below 60°, in longitude
-        for i in range(len(out)):
+        for i in candidates:
             geom = geoms[i]
-            if classes[i] not in _NAMED_BY_STRUCTURE or (isinstance(names[i], str) and names[i].strip()):
+            if isinstance(names[i], str) and names[i].strip():
                 continue
             if geom is None or geom.geom_type != "Point":
                 continue
