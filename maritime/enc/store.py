@@ -620,9 +620,12 @@ def _name_from_structures(loaded: _Loaded, out: gpd.GeoDataFrame, rows: np.ndarr
     ("LNDMRK <feature_id>"); the raw attributes are unchanged.
     """
     named_after = np.full(len(out), None, dtype=object)
-    classes = out[model.COL_CLASS].to_numpy()
-    # Only those few rows are looked at: a radius query may return tens of thousands of soundings.
-    candidates = np.flatnonzero(np.isin(classes, list(_NAMED_BY_STRUCTURE)))
+    # Only those few rows are looked at (by row number: a radius query may return tens of thousands of
+    # soundings, whose class strings cost more to compare than the query).
+    classes_rows = [loaded.class_rows[c] for c in _NAMED_BY_STRUCTURE if c in loaded.class_rows]
+    candidates = (
+        np.flatnonzero(np.isin(rows, np.concatenate(classes_rows))) if classes_rows else np.empty(0, int)
+    )
     if len(candidates):
         names = out[model.COL_NAME].to_numpy()
         geoms = np.asarray(out.geometry.array, dtype=object)
