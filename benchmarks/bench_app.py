@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from maritime.netguard import free_loopback_port, watch_outbound
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -57,28 +58,11 @@ ASK_PARAMS = {
     "top_k": 5,
 }
 
-AUDIT = r"""
-import sys
+SERVER = r"""
+import json, signal, sys, threading
+from maritime.netguard import watch_outbound
 OUTBOUND = []
-def _audit(event, args):
-    if event == "socket.connect":
-        address = args[1]
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            OUTBOUND.append(f"connect {host}")
-    elif event == "socket.getaddrinfo":
-        host = args[0]
-        if isinstance(host, bytes):
-            host = host.decode()
-        if host not in (None, "localhost", "127.0.0.1", "::1"):
-            OUTBOUND.append(f"resolve {host}")
-sys.addaudithook(_audit)
-"""
-
-SERVER = (
-    AUDIT
-    + r"""
-import json, signal, threading
+watch_outbound(OUTBOUND.append)
 index, port, report = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 from maritime import Assistant
 from maritime.app import build_app
@@ -92,13 +76,6 @@ app.close()
 with open(report, "w") as fh:
     json.dump({"outbound": OUTBOUND}, fh)
 """
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -189,8 +166,8 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=None, help="existing index with the sample data")
     args = parser.parse_args()
 
-    audit: dict[str, Any] = {}
-    exec(AUDIT, audit)  # this process too: gradio_client must stay on loopback
+    client_outbound: list[str] = []
+    watch_outbound(client_outbound.append)  # this process too: gradio_client must stay on loopback
     # Extractive mode and no login, in both processes.
     for name in [k for k in os.environ if k.startswith("MARITIME_LLM")] + [
         "MARITIME_GGUF",
@@ -224,7 +201,7 @@ def main() -> int:
 
         base_lat, base_wall = _baseline(index, args.baseline_seconds)
 
-        port = _free_port()
+        port = free_loopback_port()
         report = Path(tmp) / "server.json"
         server = subprocess.Popen(
             [sys.executable, "-c", SERVER, str(index), str(port), str(report)],
@@ -248,7 +225,7 @@ def main() -> int:
             server.wait(60)
         server_outbound = json.loads(report.read_text())["outbound"] if report.exists() else ["no report"]
 
-    outbound = [f"server: {x}" for x in server_outbound] + [f"client: {x}" for x in audit["OUTBOUND"]]
+    outbound = [f"server: {x}" for x in server_outbound] + [f"client: {x}" for x in client_outbound]
     rows = [
         (
             f"app `/ask` over HTTP, {args.clients} clients (gradio_client)",

@@ -54,11 +54,12 @@ from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 
 from maritime import meta as M
+from maritime.digest import sha256_file
 from maritime.geo.coordinates import Position
 from maritime.geo.geodesy import distances_nm
 from maritime.llm.tokenization import TokenCounter
 from maritime.publications.convert import convert
-from maritime.publications.ingest import PublicationIngester, discover, sha256_file
+from maritime.publications.ingest import PublicationIngester, discover
 from maritime.store.sqlite_store import FileRecord, GeoFilter, SQLiteDocumentStore
 
 REPO = Path(__file__).resolve().parent.parent

@@ -25,6 +25,7 @@ MODULES = [
     "maritime.evaluation",
     "maritime.access",
     "maritime.app.auth",
+    "maritime.netguard",
 ]
 
 

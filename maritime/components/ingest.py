@@ -16,10 +16,11 @@ from typing import Any
 from haystack import Document, component, default_to_dict
 
 from maritime.access import MARKING_KEY, resolve_marking
+from maritime.digest import sha256_file
 from maritime.errors import IngestError
 from maritime.llm.tokenization import TokenCounter
 from maritime.publications.convert import convert
-from maritime.publications.ingest import PublicationIngester, discover, sha256_file
+from maritime.publications.ingest import PublicationIngester, discover
 from maritime.store.sqlite_store import SQLiteDocumentStore
 
 logger = logging.getLogger(__name__)

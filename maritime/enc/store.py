@@ -60,6 +60,7 @@ from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
 
 from maritime.access import allowed_markings, markings, resolve_marking
+from maritime.digest import update_with_file
 from maritime.enc import lights, model
 from maritime.enc.model import CellMetadata
 from maritime.errors import ChartQueryError, CoordinateError, IndexStoreError, IngestError
@@ -381,9 +382,7 @@ def _sha256_files(paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode())
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        update_with_file(digest, path)
     return digest.hexdigest()
 
 

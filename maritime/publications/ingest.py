@@ -24,6 +24,7 @@ from haystack.dataclasses import Document
 
 from maritime import meta as M
 from maritime.access import markings, resolve_marking
+from maritime.digest import sha256_file
 from maritime.embedding import Embedder
 from maritime.errors import ConfigError, IngestError
 from maritime.geo.coordinates import find_positions
@@ -186,14 +187,6 @@ def _refuse(refused: list[tuple[Path, str]] | None, path: Path, reason: str) -> 
     logger.warning("skipped %s: %s", path, reason)
     if refused is not None:
         refused.append((path, reason))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _doc_type(source: str, title: str) -> str:

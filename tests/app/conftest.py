@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from pyproj import Geod
 
 from maritime import Assistant
+from maritime.netguard import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_CELL = REPO / "charts" / "FR_BREST_SAMPLE.000"
@@ -143,16 +143,10 @@ def api_ask(client: Any, question: str, **filters: Any) -> tuple:
     return client.predict(question=question, api_name="/ask", **{**ASK_DEFAULTS, **filters})
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running(app: Any) -> Iterator[str]:
     """Launch ``app`` without blocking on a free loopback port; yield its URL; close it."""
-    port = free_port()
+    port = free_loopback_port()
     app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}"

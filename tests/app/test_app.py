@@ -62,24 +62,14 @@ print(json.dumps({"gradio": "gradio" in sys.modules}))
 
 
 OFFLINE_PROBE = r"""
-import json, socket, sys
+import json, sys
+from maritime.netguard import free_loopback_port, watch_outbound
 attempts = []
-def hook(event, args):
-    if event == "socket.connect":
-        address = args[1]
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            attempts.append(f"connect {host}")
-    elif event == "socket.getaddrinfo":
-        host = args[0].decode() if isinstance(args[0], bytes) else args[0]
-        if host not in (None, "localhost", "127.0.0.1", "::1"):
-            attempts.append(f"resolve {host}")
-sys.addaudithook(hook)
+watch_outbound(attempts.append)
 from maritime import Assistant
 from maritime.app import build_app
 app = build_app(assistant=Assistant.open(sys.argv[1], embedder="none"))
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+port = free_loopback_port()
 app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
 from gradio_client import Client
 client = Client(f"http://127.0.0.1:{port}/", verbose=False)

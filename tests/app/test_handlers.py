@@ -15,6 +15,7 @@ import pytest
 from maritime import Assistant
 from maritime.app import handlers, mapsvg, render
 from maritime.app.views import Filters
+from maritime.digest import sha256_file
 from maritime.errors import ConfigError
 from maritime.geo.coordinates import Position
 from tests.app.conftest import (
@@ -363,7 +364,7 @@ def test_source_view_renders_the_pdf_page_with_the_passage_highlighted(
     assert yellowish(inside) > 0.5
     assert yellowish(img[: max(y0 - 40, 1)].reshape(-1, 3).astype(int)) < 0.01
     # the source file is untouched
-    assert handlers._sha256(Path(record.path)) == record.sha256
+    assert sha256_file(Path(record.path)) == record.sha256
 
 
 def test_source_view_of_a_text_source_shows_the_quote(asst: Assistant, tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import contextlib
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ import numpy as np
 import pytest
 
 from maritime.llm import tokenization
+from maritime.netguard import free_loopback_port
 
 LOOPBACK = "127.0.0.1"
 
@@ -169,13 +169,6 @@ def llama_cpp_module() -> Any:
     return _require_llama_cpp()
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_for_models(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
@@ -207,7 +200,7 @@ def serve_gguf(gguf: Path, *, n_ctx: int, log_dir: Path) -> Iterator[str]:
     """
     pytest.importorskip("uvicorn", reason="llama-cpp-python[server] extras are not installed")
     pytest.importorskip("sse_starlette", reason="llama-cpp-python[server] extras are not installed")
-    port = free_port()
+    port = free_loopback_port()
     log_path = log_dir / "server.log"
     command = [
         sys.executable,
@@ -350,4 +343,4 @@ def recording_proxy(
 @pytest.fixture()
 def closed_port_url() -> str:
     """A loopback ``/v1`` URL where nothing listens."""
-    return f"http://{LOOPBACK}:{free_port()}/v1"
+    return f"http://{LOOPBACK}:{free_loopback_port()}/v1"
