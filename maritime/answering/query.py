@@ -187,7 +187,8 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _WORDED_DISTANCE = re.compile(
     r"\b(half an?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")[\s-]+"
-    r"(?=(?:milles?|miles?|nautical|encablures?|cables?|câbles?|km\b|kilom))",
+    # Not "cables": "a cable" is far more often a submarine cable than a distance.
+    r"(?=(?:milles?|miles?|nautical|encablures?|km\b|kilom))",
     re.IGNORECASE,
 )
 

@@ -147,11 +147,10 @@ class MaritimeChartQuery:
                 near = store.nearest(position, n=1, classes=points, max_radius_nm=0.5)
                 if len(near):
                     frame = pd.concat([frame, near], ignore_index=True) if len(frame) else near
-        marking = {info.cell: store.dataset_info(info.cell)["marking"] for info in store.datasets()}
-        refs = [
-            replace(r, marking=marking.get(r.cell or ""))
-            for r in chart_refs(frame, analysis.language, query=position)
-        ]
+        refs = chart_refs(frame, analysis.language, query=position)
+        # Each feature carries the marking of its dataset (the answer is marked by its sources).
+        marking = {cell: store.dataset_info(cell)["marking"] for cell in {r.cell for r in refs if r.cell}}
+        refs = [replace(r, marking=marking.get(r.cell or "")) for r in refs]
         answered_by = list(frame.attrs.get("answered_by") or sorted({r.cell for r in refs if r.cell}))
         datum = None
         for info in store.datasets():

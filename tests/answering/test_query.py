@@ -240,6 +240,9 @@ def test_radius(analyzer: QueryAnalyzer, question: str, radius_nm: float) -> Non
 
 def test_no_distance_no_radius(analyzer: QueryAnalyzer) -> None:
     assert analyzer.analyze("Quelle est la profondeur par 48°20'N 004°36'O ?").radius_nm is None
+    # "a cable" is the thing asked about, not a distance of one cable.
+    cable = analyzer.analyze("Is there a cable near 48°20'N 004°35'W?")
+    assert "CBLSUB" in cable.classes and cable.radius_nm != pytest.approx(CABLE_NM)
 
 
 def test_named_area_without_a_distance_asks_for_what_is_inside(analyzer: QueryAnalyzer) -> None:
